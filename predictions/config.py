@@ -1,0 +1,73 @@
+"""Configuration defaults and the environment variables that override them."""
+
+import os
+import secrets
+from pathlib import Path
+
+ENVIRONMENT_SETTINGS = {
+    # name: converter
+    "DATABASE_URL": str,
+    "SECRET_KEY": str,
+    "REDIS_URL": str,
+    "MIN_CROWD": int,
+    "TRUSTED_PROXIES": int,
+    "MAX_CONTENT_LENGTH": int,
+    "FRAME_ANCESTORS": str,
+    "SESSION_COOKIE_SECURE": lambda v: v.lower() in {"1", "true", "yes"},
+}
+
+
+class Defaults:
+    MIN_CROWD = 5
+    TRUSTED_PROXIES = 0
+    MAX_CONTENT_LENGTH = 64 * 1024
+    REDIS_URL: str | None = None
+    FRAME_ANCESTORS = "'self'"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 365 * 24 * 3600
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    API_TITLE = "predictions"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    SEED_QUESTION = True
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
+    """Settings given as environment variables, converted to their types."""
+    environ = os.environ if environ is None else environ
+    return {
+        name: convert(environ[name])
+        for name, convert in ENVIRONMENT_SETTINGS.items()
+        if environ.get(name)
+    }
+
+
+def database_uri(url: str) -> str:
+    """Point plain postgres URLs at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """A secret key generated once into instance/, readable by its owner only, then reused."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        # Write aside, then link into place: workers starting together agree on one key.
+        scratch = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_hex(32))
+        try:
+            os.link(scratch, path)
+        except FileExistsError:
+            pass
+        finally:
+            scratch.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,184 @@
+"""Typed models: questions and their scenarios, readers, forecasts and comments."""
+
+import enum
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import JSON, DateTime, TypeDecorator
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Store naive UTC, hand back aware UTC: SQLite keeps no zone, PostgreSQL would convert."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def new_reader_id() -> str:
+    """An opaque reader id of 128 random bits."""
+    return secrets.token_urlsafe(16)
+
+
+class QuestionStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CommentStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHHELD = "withheld"
+    DELETED = "deleted"
+
+
+class Question(db.Model):
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    source_name: Mapped[str] = mapped_column(String(200))
+    source_url: Mapped[str] = mapped_column(String(500))
+    closing_question: Mapped[str] = mapped_column(String(500))
+    faq: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default=QuestionStatus.OPEN)
+    moderation_mode: Mapped[str] = mapped_column(String(8), default="pre")
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    scenarios: Mapped[list["Scenario"]] = relationship(
+        back_populates="question", order_by="Scenario.position", lazy="selectin"
+    )
+
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        CheckConstraint("moderation_mode IN ('pre', 'post')", name="moderation_mode"),
+    )
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        """Whether the question takes forecasts at this moment."""
+        now = now or utcnow()
+        if self.status != QuestionStatus.OPEN:
+            return False
+        if self.opens_at is not None and now < self.opens_at:
+            return False
+        return self.closes_at is None or now < self.closes_at
+
+    @property
+    def public_status(self) -> str:
+        """'open' while it takes forecasts, else 'closed'."""
+        return QuestionStatus.OPEN if self.is_open() else QuestionStatus.CLOSED
+
+    def scenario(self, key: str) -> "Scenario | None":
+        """The scenario with this key, if any."""
+        return next((s for s in self.scenarios if s.key == key), None)
+
+
+class Scenario(db.Model):
+    __tablename__ = "scenarios"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200))
+    baseline: Mapped[int]
+    impact: Mapped[str] = mapped_column(String(300), default="")
+    resolution_criteria: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    question: Mapped[Question] = relationship(back_populates="scenarios")
+
+    __table_args__ = (
+        UniqueConstraint("question_id", "key"),
+        CheckConstraint("baseline BETWEEN 1 AND 99", name="baseline_percent"),
+    )
+
+
+class Reader(db.Model):
+    __tablename__ = "readers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_reader_id)
+    # Only a hash of the bearer token is kept; the token itself is shown once.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(40))
+    # HMAC of the /24 (IPv4) or /48 (IPv6) prefix: enough for abuse limits, never the address.
+    ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Forecast(db.Model):
+    """One reader's probability for one scenario, from created_at until ended_at (append-only)."""
+
+    __tablename__ = "forecasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reader_id: Mapped[str] = mapped_column(ForeignKey("readers.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"))
+    percent: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    scenario: Mapped[Scenario] = relationship(lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint("percent BETWEEN 1 AND 99", name="percent"),
+        # At most one active forecast per reader and scenario, whatever races the writers run.
+        Index(
+            "uq_forecasts_active",
+            "reader_id",
+            "scenario_id",
+            unique=True,
+            sqlite_where=db.text("ended_at IS NULL"),
+            postgresql_where=db.text("ended_at IS NULL"),
+        ),
+        Index("ix_forecasts_reader_question", "reader_id", "question_id"),
+        Index("ix_forecasts_scenario_created", "scenario_id", "created_at"),
+    )
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    reader_id: Mapped[str] = mapped_column(ForeignKey("readers.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    display_name: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default=CommentStatus.PENDING)
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    # The author's active forecasts (key -> percent) when the comment was posted.
+    forecast_snapshot: Mapped[dict] = mapped_column(JSON, default=dict)
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'rejected', 'withheld', 'deleted')", name="status"
+        ),
+        Index("ix_comments_question_status_created", "question_id", "status", "created_at"),
+        Index("ix_comments_reader", "reader_id"),
+    )

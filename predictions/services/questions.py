@@ -1,0 +1,115 @@
+"""Questions: load definitions, look them up, open and close them."""
+
+from dataclasses import dataclass
+from importlib import resources
+
+from ..extensions import db
+from ..models import Forecast, Question, QuestionStatus, Reader, Scenario
+from ..question_file import QuestionSpec, parse_question
+
+SEED_FILE = "us-russia-relations.toml"
+
+
+def seed_text() -> str:
+    """The TOML of the question that ships with the package."""
+    return resources.files("predictions.data").joinpath(SEED_FILE).read_text(encoding="utf-8")
+
+
+def load_question(spec: QuestionSpec) -> tuple[Question, bool]:
+    """Create or update a question from its definition; returns (question, changed)."""
+    question = db.session.scalar(db.select(Question).filter_by(slug=spec.slug))
+    created = question is None
+    if created:
+        question = Question(slug=spec.slug)
+        db.session.add(question)
+    fields = {
+        "title": spec.title,
+        "summary": spec.summary,
+        "source_name": spec.source_name,
+        "source_url": spec.source_url,
+        "closing_question": spec.closing_question,
+        "faq": [{"question": q, "answer": a} for q, a in spec.faq],
+        "opens_at": spec.opens_at,
+        "closes_at": spec.closes_at,
+        "moderation_mode": spec.moderation_mode,
+    }
+    changed = created | _assign(question, fields)
+    existing = {s.key: s for s in question.scenarios}
+    for position, item in enumerate(spec.scenarios):
+        scenario = existing.get(item.key)
+        if scenario is None:
+            scenario = Scenario(key=item.key)
+            question.scenarios.append(scenario)
+            changed = True
+        changed |= _assign(
+            scenario,
+            {
+                "label": item.label,
+                "baseline": item.baseline,
+                "impact": item.impact,
+                "resolution_criteria": item.resolution_criteria,
+                "position": position,
+            },
+        )
+    db.session.flush()
+    return question, changed
+
+
+def _assign(row: object, values: dict) -> bool:
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def load_seed() -> tuple[Question, bool]:
+    """Load the packaged seed question (idempotent)."""
+    return load_question(parse_question(seed_text()))
+
+
+def get_by_slug(slug: str) -> Question | None:
+    """The question with this slug."""
+    return db.session.scalar(db.select(Question).filter_by(slug=slug))
+
+
+@dataclass(frozen=True)
+class CountedQuestion:
+    """A question as listed: its own attributes plus the number of forecasters."""
+
+    question: Question
+    forecaster_count: int
+
+    def __getattr__(self, name: str):
+        return getattr(self.question, name)
+
+
+def counted(question: Question) -> CountedQuestion:
+    """The question with its forecaster count."""
+    return CountedQuestion(question, forecaster_count(question))
+
+
+def list_questions() -> list[CountedQuestion]:
+    """Every question, newest first, with its forecaster count."""
+    questions = db.session.scalars(db.select(Question).order_by(Question.created_at.desc()))
+    return [counted(q) for q in questions]
+
+
+def forecaster_count(question: Question) -> int:
+    """Readers with at least one active forecast on the question, bans excluded."""
+    return db.session.scalar(
+        db.select(db.func.count(db.distinct(Forecast.reader_id)))
+        .join(Reader, Reader.id == Forecast.reader_id)
+        .where(
+            Forecast.question_id == question.id,
+            Forecast.ended_at.is_(None),
+            Reader.banned_at.is_(None),
+        )
+    )
+
+
+def set_status(question: Question, status: QuestionStatus) -> None:
+    """Open or close a question."""
+    question.status = status
+    db.session.flush()

@@ -1,0 +1,36 @@
+"""Input rules shared by the HTML forms and the JSON schemas: one rule, one place."""
+
+from collections.abc import Iterable, Mapping
+
+PERCENT_MIN = 1
+PERCENT_MAX = 99
+COMMENT_MAX = 2000
+DISPLAY_NAME_MAX = 40
+PERCENT_MESSAGE = f"Enter a whole number of percent from {PERCENT_MIN} to {PERCENT_MAX}."
+
+
+def percent_problem(value: object) -> str | None:
+    """Why a value is not an acceptable whole percent, or None when it is."""
+    # bool is an int subclass in Python; JSON true must not pass as 1.
+    if isinstance(value, bool) or not isinstance(value, int):
+        return PERCENT_MESSAGE
+    if not PERCENT_MIN <= value <= PERCENT_MAX:
+        return PERCENT_MESSAGE
+    return None
+
+
+def check_probabilities(
+    raw: Mapping[str, object], scenario_keys: Iterable[str]
+) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """Split a reader's {key: percent} into the accepted values and per-key error messages."""
+    known = set(scenario_keys)
+    accepted: dict[str, int] = {}
+    errors: dict[str, list[str]] = {}
+    for key, value in raw.items():
+        if key not in known:
+            errors[key] = ["Unknown scenario for this question."]
+        elif problem := percent_problem(value):
+            errors[key] = [problem]
+        else:
+            accepted[key] = value  # type: ignore[assignment]
+    return accepted, errors

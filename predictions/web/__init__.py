@@ -1,0 +1,1 @@
+"""The web edge: public pages, the JSON API, errors and security headers."""

@@ -1,0 +1,107 @@
+"""Public pages: the questions, one question with its forecast form, and the reader's own page."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+
+from ..extensions import db
+from ..forms import ForecastForm, WithdrawForm
+from ..models import Question
+from ..rendering import clean_text
+from ..services import comments, forecasts, questions, readers
+from .identity import current_reader, remember, request_ip_hash
+
+bp = Blueprint("pages", __name__)
+
+
+def question_or_404(slug: str) -> Question:
+    question = questions.get_by_slug(slug)
+    if question is None:
+        abort(404, f"There is no question at /q/{slug}.")
+    return question
+
+
+@bp.get("/")
+def index():
+    """The questions, newest first."""
+    return render_template("pages/index.html", questions=questions.list_questions())
+
+
+@bp.route("/q/<slug>", methods=["GET", "POST"])
+def question(slug: str):
+    """The question, the article's scenarios, the reader's forecast form."""
+    question = question_or_404(slug)
+    reader = current_reader()
+    active = forecasts.active_forecasts(reader, question)
+    form = ForecastForm.for_question(question)
+    if not form.is_submitted():
+        # A returning reader sees their own numbers; a new one sees empty inputs (no anchor).
+        for scenario, field in form.scenario_fields():
+            if scenario.key in active:
+                field.data = active[scenario.key].percent
+        if reader is not None and reader.display_name:
+            form.display_name.data = reader.display_name
+    elif not question.is_open():
+        flash("This question is closed to new forecasts.", "error")
+    elif form.validate():
+        if reader is None:
+            reader, _token = readers.create_reader(request_ip_hash())
+        readers.set_display_name(reader, clean_text(form.display_name.data or "").strip())
+        body = clean_text(form.comment.data or "").strip()
+        _active, comment = forecasts.record_submission(
+            question, reader, form.probabilities(), body or None, ip_hash=request_ip_hash()
+        )
+        db.session.commit()
+        remember(reader)
+        flash("Your forecast is saved.", "success")
+        if comment is not None:
+            flash("Your comment will appear once a moderator has approved it.", "info")
+        return redirect(url_for(".question", slug=slug, _anchor="your-forecast"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return (
+        render_template(
+            "pages/question.html",
+            question=question,
+            form=form,
+            active=active,
+            withdraw_form=WithdrawForm(),
+            forecaster_count=questions.forecaster_count(question),
+        ),
+        status,
+    )
+
+
+@bp.post("/q/<slug>/withdraw")
+def withdraw(slug: str):
+    """Withdraw the reader's forecast on one scenario, or on all of them."""
+    question = question_or_404(slug)
+    reader = current_reader()
+    form = WithdrawForm()
+    if reader is not None and form.validate_on_submit() and question.is_open():
+        key = form.scenario.data or None
+        if key is not None and question.scenario(key) is None:
+            abort(400, "Unknown scenario.")
+        closed = forecasts.withdraw(question, reader, key)
+        db.session.commit()
+        flash("Forecast withdrawn." if closed else "You had nothing to withdraw.", "success")
+    elif not question.is_open():
+        flash("This question is closed.", "error")
+    return redirect(url_for(".question", slug=slug, _anchor="your-forecast"), code=303)
+
+
+@bp.get("/me")
+def me():
+    """The reader's forecasts and comments, for every question."""
+    reader = current_reader()
+    by_question: dict[int, dict] = {}
+    for forecast in forecasts.history(reader):
+        entry = by_question.setdefault(
+            forecast.question_id, {"question": db.session.get(Question, forecast.question_id)}
+        )
+        entry.setdefault("history", []).append(forecast)
+    for entry in by_question.values():
+        entry["active"] = forecasts.active_forecasts(reader, entry["question"])
+    return render_template(
+        "pages/me.html",
+        reader=reader,
+        entries=list(by_question.values()),
+        comments=comments.comments_by(reader),
+    )

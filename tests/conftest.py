@@ -1,0 +1,199 @@
+"""Fixtures: an app per test on a fresh database (SQLite, and PostgreSQL when it answers)."""
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
+
+from predictions import create_app
+from predictions.config import database_uri
+from predictions.extensions import db
+from predictions.services import questions
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+SEED_SLUG = "us-russia-relations"
+
+
+def postgres_base_url() -> str | None:
+    """The PostgreSQL URL to test against, or None when no server answers."""
+    url = os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES)
+    try:
+        sa_url = make_url(database_uri(url))
+        psycopg.connect(
+            host=sa_url.host,
+            port=sa_url.port or 5432,
+            user=sa_url.username,
+            dbname=sa_url.database,
+            password=sa_url.password,
+            connect_timeout=2,
+        ).close()
+    except (psycopg.Error, ValueError):
+        if os.environ.get("REQUIRE_POSTGRES"):
+            raise
+        return None
+    return database_uri(url)
+
+
+POSTGRES_URL = postgres_base_url()
+DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+def with_schema(url: str, schema: str) -> str:
+    """The URL whose connections see only this schema."""
+    return str(make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}))
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[str]:
+    """A private schema per test session, so parallel runs never meet."""
+    assert POSTGRES_URL
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    sa_url = make_url(POSTGRES_URL)
+    conninfo = dict(
+        host=sa_url.host,
+        port=sa_url.port or 5432,
+        user=sa_url.username,
+        dbname=sa_url.database,
+        password=sa_url.password,
+    )
+    with psycopg.connect(**conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield schema
+    with psycopg.connect(**conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each test runs once per available database."""
+    if request.param == "sqlite":
+        return "sqlite://"
+    return with_schema(POSTGRES_URL, request.getfixturevalue("postgres_schema"))
+
+
+def make_test_app(database_url: str, **overrides) -> Flask:
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+    }
+    return create_app({**config, **overrides})
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Per-test overrides of the app's configuration (override this fixture to change)."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, app_config: dict) -> Iterator[Flask]:
+    app = make_test_app(database_url, **app_config)
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def seed(app: Flask) -> str:
+    """The seed question, loaded; returns its slug."""
+    with app.app_context():
+        questions.load_seed()
+        db.session.commit()
+    return SEED_SLUG
+
+
+def table_counts(app: Flask) -> dict[str, int]:
+    """Row counts of the tables a reader's actions write to."""
+    from predictions.models import Comment, Forecast, Reader
+
+    with app.app_context():
+        return {
+            model.__tablename__: db.session.scalar(db.select(db.func.count()).select_from(model))
+            for model in (Reader, Forecast, Comment)
+        }
+
+
+class ApiReader:
+    """A reader using the JSON API: remembers the token it was given on its first forecast."""
+
+    def __init__(self, client: FlaskClient, slug: str):
+        self.client = client
+        self.slug = slug
+        self.token: str | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def forecast(self, probabilities: dict, **extra):
+        response = self.client.post(
+            f"/api/v1/questions/{self.slug}/forecasts",
+            json={"probabilities": probabilities, **extra},
+            headers=self.headers,
+        )
+        if response.status_code == 201 and "reader_token" in response.json:
+            self.token = response.json["reader_token"]
+        return response
+
+    def mine(self):
+        return self.client.get(
+            f"/api/v1/questions/{self.slug}/forecasts/mine", headers=self.headers
+        )
+
+    def withdraw(self, scenario: str | None = None):
+        query = f"?scenario={scenario}" if scenario else ""
+        return self.client.delete(
+            f"/api/v1/questions/{self.slug}/forecasts/mine{query}", headers=self.headers
+        )
+
+
+class PageReader:
+    """A reader using the HTML pages with the cookie the site gives them."""
+
+    def __init__(self, client: FlaskClient, slug: str):
+        self.client = client
+        self.slug = slug
+
+    def page(self):
+        return self.client.get(f"/q/{self.slug}")
+
+    def forecast(self, probabilities: dict[str, object], follow: bool = False, **extra):
+        form = {"p_" + key.replace("-", "_"): str(value) for key, value in probabilities.items()}
+        return self.client.post(f"/q/{self.slug}", data={**form, **extra}, follow_redirects=follow)
+
+    def withdraw(self, scenario: str = "", follow: bool = True):
+        return self.client.post(
+            f"/q/{self.slug}/withdraw", data={"scenario": scenario}, follow_redirects=follow
+        )
+
+
+@pytest.fixture
+def api_reader(app: Flask, seed: str) -> ApiReader:
+    return ApiReader(app.test_client(), seed)
+
+
+@pytest.fixture
+def page_reader(app: Flask, seed: str) -> PageReader:
+    return PageReader(app.test_client(), seed)

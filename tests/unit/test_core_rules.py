@@ -1,0 +1,106 @@
+"""Pure rules: percent validation, IP prefixes, question files."""
+
+import ast
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from predictions import privacy, question_file, validation
+from predictions.services.questions import seed_text
+
+PURE_MODULES = ["validation.py", "privacy.py", "question_file.py"]
+
+
+@pytest.mark.parametrize("name", PURE_MODULES)
+def test_pure_module_imports_no_web_or_database_library(name):
+    tree = ast.parse((Path(validation.__file__).parent / name).read_text())
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert not imported & {"flask", "sqlalchemy", "werkzeug", "flask_sqlalchemy"}
+
+
+@given(st.integers(min_value=1, max_value=99))
+def test_every_whole_percent_from_1_to_99_is_accepted(value):
+    assert validation.percent_problem(value) is None
+
+
+@pytest.mark.parametrize("value", [0, 100, -5, 150, 35.5, "35", None, True, False, 50.0])
+def test_non_percents_are_refused(value):
+    assert validation.percent_problem(value) == validation.PERCENT_MESSAGE
+
+
+def test_check_probabilities_splits_accepted_and_errors():
+    accepted, errors = validation.check_probabilities({"a": 10, "b": 0, "zz": 5}, ["a", "b"])
+    assert accepted == {"a": 10}
+    assert errors == {
+        "b": [validation.PERCENT_MESSAGE],
+        "zz": ["Unknown scenario for this question."],
+    }
+
+
+@pytest.mark.parametrize(
+    "address, prefix",
+    [
+        ("203.0.113.77", "203.0.113.0/24"),
+        ("203.0.113.1", "203.0.113.0/24"),
+        ("2001:db8:abcd:12::1", "2001:db8:abcd::/48"),
+        ("::ffff:198.51.100.9", "198.51.100.0/24"),
+        ("not an address", "unknown"),
+    ],
+)
+def test_network_prefix_keeps_only_the_24_or_48(address, prefix):
+    assert privacy.network_prefix(address) == prefix
+
+
+def test_ip_hash_is_keyed_and_equal_within_a_prefix():
+    key = b"k"
+    assert privacy.ip_hash("203.0.113.1", key) == privacy.ip_hash("203.0.113.200", key)
+    assert privacy.ip_hash("203.0.113.1", key) != privacy.ip_hash("203.0.114.1", key)
+    assert privacy.ip_hash("203.0.113.1", key) != privacy.ip_hash("203.0.113.1", b"other")
+
+
+def test_seed_question_file_has_the_articles_scenarios():
+    spec = question_file.parse_question(seed_text())
+    assert spec.slug == "us-russia-relations"
+    assert (
+        spec.closing_question == "What are your predictions for the future of US-Russia relations?"
+    )
+    assert [(s.key, s.baseline) for s in spec.scenarios] == [
+        ("us-russia-cooperation", 40),
+        ("us-eu-strain", 60),
+        ("global-instability", 80),
+    ]
+    assert len(spec.faq) == 4
+    assert all(s.resolution_criteria for s in spec.scenarios)
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (("baseline = 40", "baseline = 100"), "scenarios[0].baseline"),
+        (('key = "us-eu-strain"', 'key = "us-russia-cooperation"'), "keys must be unique"),
+        (('url = "https://www.archyworldys.com/"', 'url = "javascript:alert(1)"'), "source.url"),
+        (('moderation = "pre"', 'moderation = "sometimes"'), "moderation"),
+        (("opens_at = 2026-11-01", 'opens_at = "soon"'), "opens_at"),
+    ],
+)
+def test_question_file_problems_are_reported(change, problem):
+    text = seed_text().replace(*change)
+    with pytest.raises(question_file.QuestionFileError) as error:
+        question_file.parse_question(text)
+    assert any(problem in p for p in error.value.problems)
+
+
+def test_question_file_that_is_not_toml_is_reported():
+    with pytest.raises(question_file.QuestionFileError, match="not valid TOML"):
+        question_file.parse_question("slug = ")

@@ -1,0 +1,45 @@
+"""The questions command group."""
+
+from pathlib import Path
+
+from predictions.extensions import db
+from predictions.models import Question
+from predictions.services.questions import seed_text
+
+
+def test_seed_loads_once_and_again_changes_nothing(app, runner):
+    assert runner.invoke(args=["questions", "seed"]).output.strip() == "us-russia-relations: loaded"
+    again = runner.invoke(args=["questions", "seed"])
+    assert again.output.strip() == "us-russia-relations: unchanged"
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Question)) == 1
+
+
+def test_load_another_question_and_list_both(app, runner, tmp_path: Path):
+    other = seed_text().replace('slug = "us-russia-relations"', 'slug = "second-question"')
+    path = tmp_path / "second.toml"
+    path.write_text(other)
+    runner.invoke(args=["questions", "seed"])
+    result = runner.invoke(args=["questions", "load", str(path)])
+    assert result.exit_code == 0
+    assert "second-question: loaded" in result.output
+    listing = runner.invoke(args=["questions", "list"]).output
+    assert "second-question\topen\t0 forecasters" in listing
+    assert "us-russia-relations\topen" in listing
+
+
+def test_load_reports_every_problem_of_a_bad_file(runner, tmp_path: Path):
+    path = tmp_path / "bad.toml"
+    path.write_text('slug = "Bad Slug"\ntitle = ""\n')
+    result = runner.invoke(args=["questions", "load", str(path)])
+    assert result.exit_code == 1
+    assert "slug: use lowercase letters" in result.output
+    assert "title: expected non-empty text" in result.output
+    assert "scenarios: at least one scenario is needed" in result.output
+
+
+def test_close_and_open_a_question(app, runner, seed):
+    assert runner.invoke(args=["questions", "close", seed]).output.strip() == f"{seed}: closed"
+    assert "\tclosed\t" in runner.invoke(args=["questions", "list"]).output
+    assert runner.invoke(args=["questions", "open", seed]).output.strip() == f"{seed}: open"
+    assert runner.invoke(args=["questions", "close", "nope"]).exit_code != 0
