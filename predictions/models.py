@@ -4,7 +4,16 @@ import enum
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    DDL,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON, DateTime, TypeDecorator
 
@@ -34,6 +43,20 @@ class UTCDateTime(TypeDecorator):
 def new_reader_id() -> str:
     """An opaque reader id of 128 random bits."""
     return secrets.token_urlsafe(16)
+
+
+class Outcome(enum.StrEnum):
+    YES = "yes"
+    NO = "no"
+    ANNULLED = "annulled"
+
+
+class FlagReason(enum.StrEnum):
+    SPAM = "spam"
+    ABUSE = "abuse"
+    HATE = "hate"
+    OFF_TOPIC = "off-topic"
+    OTHER = "other"
 
 
 class QuestionStatus(enum.StrEnum):
@@ -105,13 +128,54 @@ class Scenario(db.Model):
     impact: Mapped[str] = mapped_column(String(300), default="")
     resolution_criteria: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
+    outcome: Mapped[str | None] = mapped_column(String(8))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
 
     question: Mapped[Question] = relationship(back_populates="scenarios")
 
     __table_args__ = (
         UniqueConstraint("question_id", "key"),
         CheckConstraint("baseline BETWEEN 1 AND 99", name="baseline_percent"),
+        CheckConstraint("outcome IN ('yes', 'no', 'annulled')", name="outcome"),
     )
+
+
+class ScenarioCount(db.Model):
+    """How many unbanned readers' active forecasts on a scenario stand at each percent.
+
+    Kept in the same transaction as every forecast change, so the aggregate is read from 99
+    rows instead of a scan of every forecast.
+    """
+
+    __tablename__ = "scenario_counts"
+
+    scenario_id: Mapped[int] = mapped_column(
+        ForeignKey("scenarios.id", ondelete="CASCADE"), primary_key=True
+    )
+    percent: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        CheckConstraint("percent BETWEEN 1 AND 99", name="percent"),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+    )
+
+
+class AggregateSnapshot(db.Model):
+    """A scenario's crowd at the end of a past day (immutable once written)."""
+
+    __tablename__ = "aggregate_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # 99 counts, index i for percent i + 1.
+    counts: Mapped[list] = mapped_column(JSON)
+    recency_median: Mapped[float | None]
+
+    __table_args__ = (UniqueConstraint("scenario_id", "at"),)
 
 
 class Reader(db.Model):
@@ -125,6 +189,11 @@ class Reader(db.Model):
     ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ban_reason: Mapped[str | None] = mapped_column(String(200))
+    # Every comment of a premoderated reader waits for a moderator.
+    premod: Mapped[bool] = mapped_column(default=False)
+    # Set when the reader deleted their data: the row stays as a tombstone for the audit log.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Forecast(db.Model):
@@ -174,6 +243,9 @@ class Comment(db.Model):
     ip_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    flag_count: Mapped[int] = mapped_column(default=0)
+    # Set when a published comment reaches the flag threshold; cleared by a moderator decision.
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         CheckConstraint(
@@ -182,3 +254,111 @@ class Comment(db.Model):
         Index("ix_comments_question_status_created", "question_id", "status", "created_at"),
         Index("ix_comments_reader", "reader_id"),
     )
+
+
+class CommentRevision(db.Model):
+    """An earlier text of an edited comment."""
+
+    __tablename__ = "comment_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Flag(db.Model):
+    """A reader's report that a comment breaks the rules (one per reader and comment)."""
+
+    __tablename__ = "flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    reader_id: Mapped[str] = mapped_column(ForeignKey("readers.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(16))
+    details: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("comment_id", "reader_id"),
+        CheckConstraint("reason IN ('spam', 'abuse', 'hate', 'off-topic', 'other')", name="reason"),
+    )
+
+
+class Moderator(db.Model):
+    __tablename__ = "moderators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    # Only a hash of the personal API token is kept.
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WordListEntry(db.Model):
+    """A banned or suspect word or phrase for the comment pipeline."""
+
+    __tablename__ = "word_list_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    phrase: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("kind", "phrase"),
+        CheckConstraint("kind IN ('banned', 'suspect')", name="kind"),
+    )
+
+
+class ModerationAction(db.Model):
+    """One decision, append-only: the database refuses UPDATE and DELETE on these rows.
+
+    Subjects are plain ids, not foreign keys, so that erasing a reader's data never has to
+    rewrite the audit log.
+    """
+
+    __tablename__ = "moderation_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # None when the system acted (the comment pipeline, a purge).
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    comment_id: Mapped[int | None] = mapped_column(index=True)
+    reader_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    scenario_id: Mapped[int | None]
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+# The same statements are in the migration that creates the table.
+APPEND_ONLY_DDL = {
+    "sqlite": [
+        "CREATE TRIGGER moderation_actions_no_update BEFORE UPDATE ON moderation_actions "
+        "BEGIN SELECT RAISE(ABORT, 'moderation_actions is append-only'); END",
+        "CREATE TRIGGER moderation_actions_no_delete BEFORE DELETE ON moderation_actions "
+        "BEGIN SELECT RAISE(ABORT, 'moderation_actions is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION moderation_actions_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'moderation_actions is append-only'; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER moderation_actions_append_only BEFORE UPDATE OR DELETE "
+        "ON moderation_actions FOR EACH ROW EXECUTE FUNCTION moderation_actions_append_only()",
+    ],
+}
+
+for _dialect, _statements in APPEND_ONLY_DDL.items():
+    for _statement in _statements:
+        event.listen(
+            ModerationAction.__table__,
+            "after_create",
+            DDL(_statement).execute_if(dialect=_dialect),
+        )

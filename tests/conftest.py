@@ -93,15 +93,34 @@ def app_config() -> dict:
     return {}
 
 
-@pytest.fixture
-def app(database_url: str, app_config: dict) -> Iterator[Flask]:
-    app = make_test_app(database_url, **app_config)
+@pytest.fixture(scope="session")
+def postgres_tables(postgres_schema: str) -> str:
+    """The session's PostgreSQL schema with every table created once."""
+    url = with_schema(POSTGRES_URL, postgres_schema)
+    app = make_test_app(url)
     with app.app_context():
         db.create_all()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url: str, app_config: dict, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """A fresh database per test: a new in-memory SQLite, or emptied PostgreSQL tables."""
+    on_postgres = database_url.startswith("postgresql")
+    if on_postgres:
+        request.getfixturevalue("postgres_tables")
+    app = make_test_app(database_url, **app_config)
+    if not on_postgres:
+        with app.app_context():
+            db.create_all()
     yield app
     with app.app_context():
         db.session.remove()
-        db.drop_all()
+        if on_postgres:
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         db.engine.dispose()
 
 

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from ..extensions import db
 from ..models import Comment, Forecast, Question, Reader, utcnow
+from . import counts
 from .comments import create_comment
 
 
@@ -42,7 +43,7 @@ def submit(
         if previous is not None and previous.percent == percent:
             continue
         if previous is not None:
-            _end(previous, now)
+            _end(previous, now, reader)
         forecast = Forecast(
             reader_id=reader.id,
             question_id=question.id,
@@ -51,6 +52,8 @@ def submit(
             created_at=now,
         )
         db.session.add(forecast)
+        if reader.banned_at is None:
+            counts.shift(forecast.scenario_id, percent, +1)
         current[key] = forecast
     db.session.flush()
     return current
@@ -64,21 +67,23 @@ def withdraw(
     closed = []
     for key, forecast in active_forecasts(reader, question).items():
         if scenario_key in (None, key):
-            _end(forecast, now)
+            _end(forecast, now, reader)
             closed.append(key)
     db.session.flush()
     return closed
 
 
-def _end(forecast: Forecast, now: datetime) -> None:
+def _end(forecast: Forecast, now: datetime, reader: Reader) -> None:
     # Guarded: only an active forecast can be ended, so a racing writer cannot end it twice.
-    db.session.execute(
+    ended = db.session.execute(
         db.update(Forecast)
         .where(Forecast.id == forecast.id, Forecast.ended_at.is_(None))
         .values(ended_at=now)
         .execution_options(synchronize_session=False)
-    )
+    ).rowcount
     forecast.ended_at = now
+    if ended and reader.banned_at is None:
+        counts.shift(forecast.scenario_id, forecast.percent, -1)
 
 
 def record_submission(

@@ -6,6 +6,7 @@ from importlib import resources
 from ..extensions import db
 from ..models import Forecast, Question, QuestionStatus, Reader, Scenario
 from ..question_file import QuestionSpec, parse_question
+from . import counts
 
 SEED_FILE = "us-russia-relations.toml"
 
@@ -35,11 +36,13 @@ def load_question(spec: QuestionSpec) -> tuple[Question, bool]:
     }
     changed = created | _assign(question, fields)
     existing = {s.key: s for s in question.scenarios}
+    new_scenarios = []
     for position, item in enumerate(spec.scenarios):
         scenario = existing.get(item.key)
         if scenario is None:
             scenario = Scenario(key=item.key)
             question.scenarios.append(scenario)
+            new_scenarios.append(scenario)
             changed = True
         changed |= _assign(
             scenario,
@@ -51,6 +54,9 @@ def load_question(spec: QuestionSpec) -> tuple[Question, bool]:
                 "position": position,
             },
         )
+    db.session.flush()
+    for scenario in new_scenarios:
+        counts.create_rows(scenario)
     db.session.flush()
     return question, changed
 
