@@ -49,9 +49,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import api, pages, security
+    from .web import api, identity, pages, security
 
     security.init_app(app)
+    identity.init_app(app)
     app.register_blueprint(pages.bp)
     api.init_app(app)
 

@@ -4,6 +4,7 @@ import enum
 import secrets
 from datetime import UTC, datetime
 
+from flask_login import UserMixin
 from sqlalchemy import (
     DDL,
     CheckConstraint,
@@ -287,7 +288,7 @@ class Flag(db.Model):
     )
 
 
-class Moderator(db.Model):
+class Moderator(UserMixin, db.Model):
     __tablename__ = "moderators"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -298,6 +299,10 @@ class Moderator(db.Model):
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None
 
 
 class WordListEntry(db.Model):

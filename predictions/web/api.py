@@ -2,6 +2,7 @@
 
 from flask import Flask, request, session
 from flask.views import MethodView
+from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
 from ..extensions import csrf, db
@@ -24,17 +25,24 @@ blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Questions an
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
-@blp.before_request
 def check_body_and_csrf() -> None:
-    """JSON bodies only; cookie-authenticated writes need the CSRF token, bearer ones do not."""
+    """JSON bodies only; cookie-authenticated writes need the CSRF token, bearer ones do not.
+
+    Every API blueprint registers this as its before_request hook.
+    """
     if request.method in BODY_METHODS:
         if not request.get_data(cache=True):
             abort(400, message="A JSON body is required.")
         if not request.is_json:
             abort(415, message="Send the body as application/json.")
-    cookie_reader = bearer_token() is None and session.get(SESSION_KEY)
-    if request.method not in {"GET", "HEAD", "OPTIONS"} and cookie_reader:
+    cookie_identity = bearer_token() is None and (
+        session.get(SESSION_KEY) or current_user.is_authenticated
+    )
+    if request.method not in {"GET", "HEAD", "OPTIONS"} and cookie_identity:
         csrf.protect()
+
+
+blp.before_request(check_body_and_csrf)
 
 
 def question_or_404(slug: str) -> Question:

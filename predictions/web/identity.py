@@ -1,12 +1,16 @@
 """Who is asking: a reader from the signed session cookie or from a bearer token."""
 
-from flask import abort, current_app, g, request, session
+from flask import Flask, abort, current_app, g, request, session
+from flask_login import current_user
 
-from ..models import Reader
-from ..privacy import ip_hash
+from ..extensions import db, login
+from ..models import Moderator, Reader
+from ..privacy import ip_hash, token_hash
 from ..services import readers
 
 SESSION_KEY = "reader_id"
+# Moderator API tokens carry a prefix so one Authorization header serves both kinds of client.
+MODERATOR_TOKEN_PREFIX = "mod_"
 
 
 def bearer_token() -> str | None:
@@ -19,7 +23,9 @@ def current_reader() -> Reader | None:
     """The reader behind this request (cached for the request); 401 for a bad bearer token."""
     if "reader" not in g:
         token = bearer_token()
-        if token is not None:
+        if token is not None and token.startswith(MODERATOR_TOKEN_PREFIX):
+            g.reader = None
+        elif token is not None:
             g.reader = readers.by_token(token)
             if g.reader is None:
                 abort(401, "The reader token is not valid.")
@@ -39,3 +45,33 @@ def remember(reader: Reader) -> None:
 def request_ip_hash() -> str:
     """The keyed hash of the client's network prefix."""
     return ip_hash(request.remote_addr or "", current_app.config["SECRET_KEY"].encode())
+
+
+def current_moderator() -> Moderator | None:
+    """The moderator behind this request: a personal API token, or the login session."""
+    if "moderator" not in g:
+        token = bearer_token()
+        if token is not None and token.startswith(MODERATOR_TOKEN_PREFIX):
+            moderator = db.session.scalar(
+                db.select(Moderator).filter_by(api_token_hash=token_hash(token))
+            )
+            if moderator is None or not moderator.is_active:
+                abort(401, "The moderator token is not valid.")
+            g.moderator = moderator
+        elif current_user.is_authenticated:
+            g.moderator = current_user._get_current_object()
+        else:
+            g.moderator = None
+    return g.moderator
+
+
+def load_moderator(moderator_id: str) -> Moderator | None:
+    """Flask-Login's user loader: only active moderators stay logged in."""
+    moderator = db.session.get(Moderator, int(moderator_id))
+    return moderator if moderator is not None and moderator.is_active else None
+
+
+def init_app(app: Flask) -> None:
+    login.init_app(app)
+    login.user_loader(load_moderator)
+    login.login_view = "moderation.login"
