@@ -102,8 +102,10 @@ def _num(value: float) -> str:
 
 
 def _text(value: object) -> str:
-    """Escaped text for an element or attribute, minus characters XML cannot carry."""
-    return str(escape(_NOT_TEXT.sub("", str(value))))
+    """Escaped text for an element or attribute: CR/CRLF become LF, characters XML cannot carry
+    (and C1 controls) are dropped."""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return str(escape(_NOT_TEXT.sub("", text)))
 
 
 def _attrs(attrs: dict[str, object]) -> str:
