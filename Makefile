@@ -30,7 +30,7 @@ db: install
 
 ## make run: upgrade the database, load the seed question, serve with gunicorn on HOST:PORT.
 run: db
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) wsgi:app
 
 ## make dev: the same with Flask's debug server.
 dev: db

@@ -33,7 +33,8 @@ def finish_config(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = config.database_uri(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
-    if not app.config.get("SECRET_KEY"):
+    app.config["SECRET_KEY_GENERATED"] = not app.config.get("SECRET_KEY")
+    if app.config["SECRET_KEY_GENERATED"]:
         app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
@@ -49,8 +50,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import api, identity, pages, security
+    from .web import api, identity, pages, request_log, security
 
+    request_log.init_app(app)
     security.init_app(app)
     identity.init_app(app)
     app.register_blueprint(pages.bp)

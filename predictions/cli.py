@@ -3,12 +3,13 @@
 from pathlib import Path
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
 from .models import QuestionStatus
 from .question_file import QuestionFileError, parse_question
+from .services import health
 from .services import questions as question_service
 
 questions_cli = AppGroup("questions", help="Load, list, open and close questions.")
@@ -67,5 +68,36 @@ def close_command(slug: str) -> None:
     _set_status(slug, QuestionStatus.CLOSED)
 
 
+@click.command("doctor")
+@with_appcontext
+def doctor_command() -> None:
+    """Check configuration, database, schema revision and Redis; exit 1 if anything is wrong."""
+    app = current_app
+    checks = [
+        health.Check(
+            "secret key",
+            True,
+            "generated into instance/secret_key: set SECRET_KEY alike on every machine"
+            if app.config["SECRET_KEY_GENERATED"]
+            else "configured",
+        ),
+        health.database(),
+        health.revision(Path(app.extensions["migrate"].directory)),
+        health.redis(app.config.get("REDIS_URL")),
+        health.Check(
+            "cookies",
+            True,
+            "Secure"
+            if app.config["SESSION_COOKIE_SECURE"]
+            else "not Secure: set SESSION_COOKIE_SECURE=true behind HTTPS",
+        ),
+    ]
+    for check in checks:
+        click.echo(f"{'ok ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+    if not all(check.ok for check in checks):
+        raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(questions_cli)
+    app.cli.add_command(doctor_command)

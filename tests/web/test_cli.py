@@ -43,3 +43,31 @@ def test_close_and_open_a_question(app, runner, seed):
     assert "\tclosed\t" in runner.invoke(args=["questions", "list"]).output
     assert runner.invoke(args=["questions", "open", seed]).output.strip() == f"{seed}: open"
     assert runner.invoke(args=["questions", "close", "nope"]).exit_code != 0
+
+
+def test_doctor_reports_a_database_behind_its_migrations(runner):
+    # The test database is made with create_all, so it has no Alembic revision stamped.
+    result = runner.invoke(args=["doctor"])
+    assert result.exit_code == 1
+    assert "ok   database:" in result.output
+    assert "FAIL  revision: database at nothing" in result.output
+    assert "redis: not configured" in result.output
+
+
+def test_doctor_passes_on_a_migrated_database_and_reaches_redis(tmp_path):
+    from ..conftest import make_test_app
+
+    app = make_test_app(f"sqlite:///{tmp_path}/doctor.db", REDIS_URL="redis://127.0.0.1:6379/0")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(args=["doctor"])
+    assert result.exit_code == 0, result.output
+    assert "ok   revision: at head" in result.output
+    assert "ok   redis: answers" in result.output
+    unreachable = (
+        make_test_app(f"sqlite:///{tmp_path}/doctor.db", REDIS_URL="redis://127.0.0.1:1/0")
+        .test_cli_runner()
+        .invoke(args=["doctor"])
+    )
+    assert unreachable.exit_code == 1
+    assert "FAIL  redis: unreachable" in unreachable.output
