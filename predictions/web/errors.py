@@ -2,11 +2,14 @@
 
 from flask import Flask, current_app, render_template, request
 from flask_smorest import Api
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from ..extensions import db
 
 API_PREFIX = "/api/"
+# What a client is told to wait when the database is busy or away.
+DATABASE_RETRY_SECONDS = 2
 
 
 def wants_json() -> bool:
@@ -19,7 +22,7 @@ class PredictionsApi(Api):
 
     def handle_http_exception(self, error: HTTPException):
         if error.code is None or error.code >= 500:
-            db.session.rollback()
+            rollback()
         if not wants_json():
             return render_html_error(error)
         payload, code, headers = super().handle_http_exception(error)
@@ -45,17 +48,41 @@ def retry_after(error: HTTPException) -> dict[str, str]:
 
 def render_html_error(error: HTTPException):
     code = error.code or 500
-    return render_template("errors/error.html", error=error, code=code), code
+    html = render_template("errors/error.html", error=error, code=code)
+    return html, code, retry_after(error)
+
+
+def rollback() -> None:
+    """Roll back, even when the connection is already gone."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.close()
+
+
+def answer(error: HTTPException):
+    return current_app.extensions["predictions_api"].handle_http_exception(error)
+
+
+def handle_database_unavailable(error: OperationalError):
+    """A locked SQLite file or an unreachable server: 503 with Retry-After, never a 500."""
+    rollback()
+    current_app.logger.warning("Database unavailable: %s", type(error.orig).__name__)
+    return answer(
+        ServiceUnavailable(
+            "The database is busy or unreachable; please try again in a moment.",
+            retry_after=DATABASE_RETRY_SECONDS,
+        )
+    )
 
 
 def handle_unexpected(error: Exception):
     """Anything unhandled: roll back, log, and answer like a 500 in the right shape."""
-    db.session.rollback()
+    rollback()
     current_app.logger.exception("Unhandled error", exc_info=error)
-    wrapped = InternalServerError()
-    api = current_app.extensions["predictions_api"]
-    return api.handle_http_exception(wrapped)
+    return answer(InternalServerError())
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
