@@ -95,6 +95,7 @@ class Forecasts(MethodView):
         if errors:
             message = "Some probabilities are not valid."
             abort(422, message=message, errors={"probabilities": errors})
+        refuse_resolved(question, accepted)
         reader, token = current_reader(), None
         if reader is None:
             reader, token = readers.create_reader(request_ip_hash())
@@ -115,6 +116,23 @@ class Forecasts(MethodView):
         if token:
             result["reader_token"] = token
         return result
+
+
+def refuse_resolved(question: Question, keys) -> None:
+    """409 when any of the keys names a scenario that has resolved."""
+    if resolved := forecasts.resolved_keys(question, keys):
+        errors = {
+            key: [
+                f"This scenario has resolved ({question.scenario(key).outcome}); "
+                "it takes no new forecasts."
+            ]
+            for key in resolved
+        }
+        abort(
+            409,
+            message="Resolved scenarios take no new forecasts.",
+            errors={"probabilities": errors},
+        )
 
 
 def comparison(question: Question, active: dict) -> dict:
@@ -148,6 +166,9 @@ class MyForecasts(MethodView):
         key = args["scenario"]
         if key is not None and question.scenario(key) is None:
             abort(422, message="Unknown scenario.", errors={"scenario": ["Unknown scenario."]})
+        if key is not None and question.scenario(key).outcome is not None:
+            message = "This scenario has resolved; its forecasts stay as they were scored."
+            abort(409, message=message, errors={"scenario": [message]})
         forecasts.withdraw(question, reader, key)
         db.session.commit()
         return mine(question)

@@ -35,7 +35,7 @@ def question(slug: str):
     if not form.is_submitted():
         # A returning reader sees their own numbers; a new one sees empty inputs (no anchor).
         for scenario, field in form.scenario_fields():
-            if scenario.key in active:
+            if field is not None and scenario.key in active:
                 field.data = active[scenario.key].percent
         if reader is not None and reader.display_name:
             form.display_name.data = reader.display_name
