@@ -16,7 +16,7 @@ from ..schemas import (
     QuestionSummarySchema,
     WithdrawQuerySchema,
 )
-from ..services import forecasts, questions, readers
+from ..services import forecasts, questions, readers, scores
 from ..validation import check_probabilities
 from .errors import PredictionsApi
 from .identity import SESSION_KEY, bearer_token, current_reader, request_ip_hash
@@ -61,10 +61,13 @@ def open_question_or_409(slug: str) -> Question:
 
 def mine(question: Question) -> dict:
     reader = current_reader()
-    return {
+    result = {
         "active": forecasts.active_forecasts(reader, question),
         "history": forecasts.history(reader, question),
     }
+    if (own := scores.reader_scores(question, reader)) is not None:
+        result["scores"] = own
+    return result
 
 
 @blp.route("/questions")
@@ -179,3 +182,6 @@ def init_app(app: Flask) -> None:
     app.extensions["predictions_api"] = api
     csrf.exempt(blp)  # checked in check_body_and_csrf, where bearer clients are told apart
     api.register_blueprint(blp)
+    from . import scores_api  # it imports this module, so it is loaded here, not at the top
+
+    api.register_blueprint(scores_api.blp)

@@ -6,7 +6,7 @@ from ..extensions import db
 from ..forms import ForecastForm, WithdrawForm
 from ..models import Question
 from ..rendering import clean_text
-from ..services import comments, forecasts, questions, readers
+from ..services import comments, forecasts, questions, readers, scores
 from .identity import current_reader, remember, request_ip_hash
 
 bp = Blueprint("pages", __name__)
@@ -99,6 +99,7 @@ def me():
         entry.setdefault("history", []).append(forecast)
     for entry in by_question.values():
         entry["active"] = forecasts.active_forecasts(reader, entry["question"])
+        entry["scores"] = scores.reader_scores(entry["question"], reader)
     return render_template(
         "pages/me.html",
         reader=reader,

@@ -6,7 +6,7 @@ import pytest
 
 from predictions.extensions import db
 from predictions.models import Forecast, ModerationAction
-from predictions.services import forecasts, resolution
+from predictions.services import forecasts, resolution, scores
 
 from ..conftest import table_counts
 from .resolution_actions import admin, at, forecast, new_reader, seed_question
@@ -87,6 +87,21 @@ def test_unknown_outcome_is_refused_and_nothing_changes(app, seed, outcome):
         assert audit_rows() == []
 
 
+def test_scores_follow_a_correction_because_they_are_derived(app, seed):
+    with app.app_context():
+        question = seed_question()
+        forecast(question, new_reader(), {KEY: 70})
+        resolution.resolve(question.scenario(KEY), "yes", None, "Yes.", now=at(1))
+        assert scores.scores_document(question)["scenarios"][0]["article"]["brier"] == 0.16
+        resolution.resolve(question.scenario(KEY), "no", None, "Corrected.", now=at(2))
+        [item] = scores.scores_document(question)["scenarios"]
+        assert (item["outcome"], item["article"]["brier"], item["crowd"]["brier"]) == (
+            "no",
+            0.36,
+            0.49,
+        )
+
+
 def test_submit_service_refuses_a_resolved_scenario(app, seed):
     with app.app_context():
         question = seed_question()
@@ -110,6 +125,18 @@ def test_api_refuses_a_forecast_on_a_resolved_scenario_with_409_and_stores_nothi
     }
     assert table_counts(app) == before
     assert api_reader.mine().json["active"][KEY]["probability"] == 70
+
+
+def test_a_forecast_refused_after_resolution_leaves_the_score_alone(app, api_reader):
+    api_reader.forecast({KEY: 70})
+    resolve_now(app, KEY, "yes")
+    before = api_reader.mine().json["scores"]
+    assert api_reader.forecast({KEY: 99}).status_code == 409
+    assert (
+        api_reader.mine().json["scores"]
+        == before
+        == {KEY: {"probability": 70, "outcome": "yes", "brier": 0.09, "peer_score": 0.0}}
+    )
 
 
 def test_unresolved_scenarios_still_take_forecasts(app, api_reader):
