@@ -7,9 +7,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
-from .models import QuestionStatus
+from .models import Moderator, Outcome, QuestionStatus
 from .question_file import QuestionFileError, parse_question
-from .services import health
+from .services import health, resolution
 from .services import questions as question_service
 
 questions_cli = AppGroup("questions", help="Load, list, open and close questions.")
@@ -98,6 +98,53 @@ def doctor_command() -> None:
         raise SystemExit(1)
 
 
+scenarios_cli = AppGroup("scenarios", help="List scenarios and resolve them.")
+
+
+def _question_or_fail(slug: str):
+    question = question_service.get_by_slug(slug)
+    if question is None:
+        raise click.ClickException(f"no question with the slug {slug!r}")
+    return question
+
+
+@scenarios_cli.command("list")
+@click.argument("slug")
+def scenarios_list_command(slug: str) -> None:
+    """List a question's scenarios with their outcomes."""
+    for s in _question_or_fail(slug).scenarios:
+        when = s.resolved_at.isoformat(timespec="seconds") if s.resolved_at else "-"
+        click.echo(f"{s.key}\t{s.outcome or 'unresolved'}\t{when}\t{s.baseline}%\t{s.label}")
+
+
+@scenarios_cli.command("resolve")
+@click.argument("slug")
+@click.argument("key")
+@click.argument("outcome", type=click.Choice([o.value for o in Outcome]))
+@click.option("--note", required=True, help="Why it resolved so (shown with the scores).")
+@click.option("--moderator", "moderator_name", help="The admin resolving it (else the CLI).")
+def resolve_command(slug: str, key: str, outcome: str, note: str, moderator_name: str | None):
+    """Resolve a scenario yes, no or annulled; again to correct it (audited)."""
+    scenario = _question_or_fail(slug).scenario(key)
+    if scenario is None:
+        raise click.ClickException(f"{slug} has no scenario {key!r}")
+    moderator = None
+    if moderator_name is not None:
+        moderator = db.session.scalar(db.select(Moderator).filter_by(name=moderator_name))
+        if moderator is None or not moderator.is_active or not moderator.is_admin:
+            raise click.ClickException(f"{moderator_name!r} is not an active admin")
+    previous = scenario.outcome
+    action = resolution.resolve(scenario, outcome, moderator, note, audit_note=f"CLI: {note}")
+    db.session.commit()
+    if action is None:
+        click.echo(f"{slug} {key}: unchanged ({outcome})")
+    elif previous is None:
+        click.echo(f"{slug} {key}: resolved {outcome}")
+    else:
+        click.echo(f"{slug} {key}: re-resolved {outcome} (was {previous})")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(questions_cli)
     app.cli.add_command(doctor_command)
+    app.cli.add_command(scenarios_cli)

@@ -96,8 +96,81 @@ class HistoryItemSchema(Schema):
     ended_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
+class MyScoreSchema(Schema):
+    probability = fields.Integer(dump_only=True, metadata={"description": "Standing at resolution"})
+    outcome = fields.String(dump_only=True)
+    brier = fields.Float(dump_only=True, allow_none=True)
+    peer_score = fields.Float(dump_only=True, allow_none=True)
+
+
 class MineSchema(Schema):
     active = fields.Dict(
         keys=fields.String(), values=fields.Nested(ActiveForecastSchema), dump_only=True
     )
     history = fields.List(fields.Nested(HistoryItemSchema), dump_only=True)
+    scores = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(MyScoreSchema),
+        dump_only=True,
+        metadata={"description": "Once anything resolved: per resolved scenario you forecast"},
+    )
+
+
+# --- scores (SPEC §5, §7) -------------------------------------------------------------------
+
+
+class PageQuerySchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+
+
+class ScoreSchema(Schema):
+    probability = fields.Float(dump_only=True, metadata={"description": "Percent for yes"})
+    brier = fields.Float(dump_only=True)
+    log = fields.Float(dump_only=True)
+    baseline_score = fields.Float(dump_only=True)
+
+
+class ReadersScoreSchema(Schema):
+    n = fields.Integer(dump_only=True)
+    share_beat_article = fields.Float(
+        dump_only=True, allow_none=True, metadata={"description": "Percent with lower Brier"}
+    )
+    peer_scores = fields.List(
+        fields.Float(), dump_only=True, metadata={"description": "Best first, anonymous"}
+    )
+
+
+class ScenarioScoresSchema(Schema):
+    key = fields.String(dump_only=True)
+    label = fields.String(dump_only=True)
+    outcome = fields.String(dump_only=True)
+    resolved_at = fields.DateTime(dump_only=True)
+    note = fields.String(dump_only=True, allow_none=True)
+    article = fields.Nested(ScoreSchema, dump_only=True, allow_none=True)
+    crowd = fields.Nested(ScoreSchema, dump_only=True, allow_none=True)
+    brier_difference = fields.Float(dump_only=True, allow_none=True)
+    log_ratio = fields.Float(dump_only=True, allow_none=True)
+    readers = fields.Nested(ReadersScoreSchema, dump_only=True)
+    excluded_banned = fields.Integer(dump_only=True)
+
+
+class LeaderboardRowSchema(Schema):
+    display_name = fields.String(dump_only=True)
+    mean_brier = fields.Float(dump_only=True)
+    resolved_count = fields.Integer(dump_only=True)
+    peer_score = fields.Float(dump_only=True)
+
+
+class LeaderboardSchema(Schema):
+    items = fields.List(fields.Nested(LeaderboardRowSchema), dump_only=True)
+    page = fields.Integer(dump_only=True)
+    pages = fields.Integer(dump_only=True)
+    total = fields.Integer(dump_only=True)
+    per_page = fields.Integer(dump_only=True)
+
+
+class ScoresSchema(Schema):
+    headline = fields.String(dump_only=True)
+    scenarios = fields.List(fields.Nested(ScenarioScoresSchema), dump_only=True)
+    leaderboard = fields.Nested(LeaderboardSchema, dump_only=True)
+    excluded_banned = fields.Integer(dump_only=True)

@@ -8,6 +8,20 @@ from . import counts
 from .comments import create_comment
 
 
+class ScenarioResolved(ValueError):
+    """A forecast on a scenario that has resolved: it takes no new forecasts."""
+
+    def __init__(self, keys: list[str]):
+        super().__init__(f"resolved scenarios take no forecasts: {', '.join(keys)}")
+        self.keys = keys
+
+
+def resolved_keys(question: Question, keys) -> list[str]:
+    """Those of the keys whose scenario has resolved, in the question's order."""
+    wanted = set(keys)
+    return [s.key for s in question.scenarios if s.key in wanted and s.outcome is not None]
+
+
 def active_forecasts(reader: Reader | None, question: Question) -> dict[str, Forecast]:
     """The reader's standing forecast per scenario key."""
     if reader is None:
@@ -36,6 +50,8 @@ def submit(
     question: Question, reader: Reader, probabilities: dict[str, int], now: datetime | None = None
 ) -> dict[str, Forecast]:
     """Record the reader's new numbers; an unchanged number keeps its standing forecast."""
+    if resolved := resolved_keys(question, probabilities):
+        raise ScenarioResolved(resolved)
     now = now or utcnow()
     current = active_forecasts(reader, question)
     for key, percent in probabilities.items():
@@ -62,11 +78,14 @@ def submit(
 def withdraw(
     question: Question, reader: Reader, scenario_key: str | None = None, now: datetime | None = None
 ) -> list[str]:
-    """Close the reader's active forecasts (all, or one scenario's); returns the keys closed."""
+    """Close the reader's active forecasts (all, or one scenario's); returns the keys closed.
+
+    Forecasts on resolved scenarios stay: they are what was scored.
+    """
     now = now or utcnow()
     closed = []
     for key, forecast in active_forecasts(reader, question).items():
-        if scenario_key in (None, key):
+        if scenario_key in (None, key) and forecast.scenario.outcome is None:
             _end(forecast, now, reader)
             closed.append(key)
     db.session.flush()

@@ -16,7 +16,7 @@ from ..schemas import (
     QuestionSummarySchema,
     WithdrawQuerySchema,
 )
-from ..services import forecasts, questions, readers
+from ..services import forecasts, questions, readers, scores
 from ..validation import check_probabilities
 from .errors import PredictionsApi
 from .identity import SESSION_KEY, bearer_token, current_reader, request_ip_hash
@@ -61,10 +61,13 @@ def open_question_or_409(slug: str) -> Question:
 
 def mine(question: Question) -> dict:
     reader = current_reader()
-    return {
+    result = {
         "active": forecasts.active_forecasts(reader, question),
         "history": forecasts.history(reader, question),
     }
+    if (own := scores.reader_scores(question, reader)) is not None:
+        result["scores"] = own
+    return result
 
 
 @blp.route("/questions")
@@ -95,6 +98,7 @@ class Forecasts(MethodView):
         if errors:
             message = "Some probabilities are not valid."
             abort(422, message=message, errors={"probabilities": errors})
+        refuse_resolved(question, accepted)
         reader, token = current_reader(), None
         if reader is None:
             reader, token = readers.create_reader(request_ip_hash())
@@ -115,6 +119,23 @@ class Forecasts(MethodView):
         if token:
             result["reader_token"] = token
         return result
+
+
+def refuse_resolved(question: Question, keys) -> None:
+    """409 when any of the keys names a scenario that has resolved."""
+    if resolved := forecasts.resolved_keys(question, keys):
+        errors = {
+            key: [
+                f"This scenario has resolved ({question.scenario(key).outcome}); "
+                "it takes no new forecasts."
+            ]
+            for key in resolved
+        }
+        abort(
+            409,
+            message="Resolved scenarios take no new forecasts.",
+            errors={"probabilities": errors},
+        )
 
 
 def comparison(question: Question, active: dict) -> dict:
@@ -148,6 +169,9 @@ class MyForecasts(MethodView):
         key = args["scenario"]
         if key is not None and question.scenario(key) is None:
             abort(422, message="Unknown scenario.", errors={"scenario": ["Unknown scenario."]})
+        if key is not None and question.scenario(key).outcome is not None:
+            message = "This scenario has resolved; its forecasts stay as they were scored."
+            abort(409, message=message, errors={"scenario": [message]})
         forecasts.withdraw(question, reader, key)
         db.session.commit()
         return mine(question)
@@ -158,3 +182,6 @@ def init_app(app: Flask) -> None:
     app.extensions["predictions_api"] = api
     csrf.exempt(blp)  # checked in check_body_and_csrf, where bearer clients are told apart
     api.register_blueprint(blp)
+    from . import scores_api  # it imports this module, so it is loaded here, not at the top
+
+    api.register_blueprint(scores_api.blp)

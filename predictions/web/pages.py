@@ -6,7 +6,7 @@ from ..extensions import db
 from ..forms import ForecastForm, WithdrawForm
 from ..models import Question
 from ..rendering import clean_text
-from ..services import comments, forecasts, questions, readers
+from ..services import comments, forecasts, questions, readers, scores
 from .identity import current_reader, remember, request_ip_hash
 
 bp = Blueprint("pages", __name__)
@@ -35,7 +35,7 @@ def question(slug: str):
     if not form.is_submitted():
         # A returning reader sees their own numbers; a new one sees empty inputs (no anchor).
         for scenario, field in form.scenario_fields():
-            if scenario.key in active:
+            if field is not None and scenario.key in active:
                 field.data = active[scenario.key].percent
         if reader is not None and reader.display_name:
             form.display_name.data = reader.display_name
@@ -99,6 +99,7 @@ def me():
         entry.setdefault("history", []).append(forecast)
     for entry in by_question.values():
         entry["active"] = forecasts.active_forecasts(reader, entry["question"])
+        entry["scores"] = scores.reader_scores(entry["question"], reader)
     return render_template(
         "pages/me.html",
         reader=reader,

@@ -1,0 +1,58 @@
+"""Resolution: a scenario's outcome (yes, no or annulled), set once and corrected with an audit."""
+
+from datetime import datetime
+
+from ..extensions import db
+from ..models import ModerationAction, Moderator, Outcome, Scenario, utcnow
+
+
+def resolve(
+    scenario: Scenario,
+    outcome: str,
+    moderator: Moderator | None,
+    note: str,
+    now: datetime | None = None,
+    audit_note: str | None = None,
+) -> ModerationAction | None:
+    """Set (or correct) a scenario's outcome and append the audit row; None when nothing changed.
+
+    The first resolution fixes `resolved_at`, the moment whose standing forecasts are scored. A
+    correction ("re-resolve") changes the outcome and note but keeps that moment: the scenario
+    has taken no forecasts since, and scores are always derived, so they follow the new outcome.
+    """
+    outcome = Outcome(outcome).value  # ValueError for anything but yes, no, annulled
+    previous = scenario.outcome
+    if previous == outcome and scenario.resolution_note == note:
+        return None
+    now = now or utcnow()
+    if previous is None:
+        scenario.resolved_at = now
+    scenario.outcome = outcome
+    scenario.resolved_by_id = moderator.id if moderator is not None else None
+    scenario.resolution_note = note
+    action = ModerationAction(
+        created_at=now,
+        moderator_id=moderator.id if moderator is not None else None,
+        action="resolve" if previous is None else "re-resolve",
+        scenario_id=scenario.id,
+        from_status=previous,
+        to_status=outcome,
+        note=audit_note if audit_note is not None else note,
+    )
+    db.session.add(action)
+    db.session.flush()
+    return action
+
+
+def history(scenario: Scenario) -> list[ModerationAction]:
+    """The scenario's resolution audit rows, oldest first."""
+    return list(
+        db.session.scalars(
+            db.select(ModerationAction)
+            .where(
+                ModerationAction.scenario_id == scenario.id,
+                ModerationAction.action.in_(("resolve", "re-resolve")),
+            )
+            .order_by(ModerationAction.created_at, ModerationAction.id)
+        )
+    )
