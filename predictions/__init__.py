@@ -49,11 +49,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import api, identity, pages, security
+    from .web import api, comments, identity, pages, privacy, security
 
     security.init_app(app)
     identity.init_app(app)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(comments.bp)
+    app.register_blueprint(privacy.bp)
     api.init_app(app)
 
 

@@ -1,5 +1,6 @@
 """Command-line groups: flask --app predictions questions …"""
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ from flask.cli import AppGroup
 from .extensions import db
 from .models import QuestionStatus
 from .question_file import QuestionFileError, parse_question
+from .services import comments as comment_service
 from .services import questions as question_service
 
 questions_cli = AppGroup("questions", help="Load, list, open and close questions.")
@@ -67,5 +69,21 @@ def close_command(slug: str) -> None:
     _set_status(slug, QuestionStatus.CLOSED)
 
 
+comments_cli = AppGroup("comments", help="Housekeeping of readers' comments.")
+
+
+@comments_cli.command("purge-pending")
+@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True)
+def purge_pending_command(days: int) -> None:
+    """Delete comments still awaiting review after DAYS (text emptied, audit rows written)."""
+    purged = comment_service.purge_unreviewed(timedelta(days=days))
+    db.session.commit()
+    click.echo(
+        f"{purged} unreviewed {'comment' if purged == 1 else 'comments'} older than "
+        f"{days} days deleted"
+    )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(questions_cli)
+    app.cli.add_command(comments_cli)

@@ -45,7 +45,8 @@ def retry_after(error: HTTPException) -> dict[str, str]:
 
 def render_html_error(error: HTTPException):
     code = error.code or 500
-    return render_template("errors/error.html", error=error, code=code), code
+    headers = retry_after(error) if code in (429, 503) else {}
+    return render_template("errors/error.html", error=error, code=code), code, headers
 
 
 def handle_unexpected(error: Exception):
