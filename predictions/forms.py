@@ -14,6 +14,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .models import Question
@@ -168,7 +169,7 @@ FLAG_REASON_LABELS = {
 class FlagForm(FlaskForm):
     reason = SelectField(
         "Why should a moderator look at this?",
-        choices=[(r, FLAG_REASON_LABELS[r]) for r in FLAG_REASONS],
+        choices=[SelectChoice(r, FLAG_REASON_LABELS[r]) for r in FLAG_REASONS],
         description="Disagreeing is not a reason to flag: reply instead.",
     )
     details = TextAreaField(
