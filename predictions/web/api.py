@@ -110,7 +110,7 @@ class Forecasts(MethodView):
         except CommentRefused as refused:
             db.session.rollback()
             abort(refused.status, message=refused.message, errors={"comment": [refused.message]})
-        limits.spend_forecast(existing, comment is not None)
+        limits.spend_forecast(reader, existing is None, comment is not None)
         db.session.commit()
         result = {
             "forecast": {

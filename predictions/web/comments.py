@@ -150,9 +150,7 @@ def post(question: Question, form: CommentForm, parent_id: int | None, action: s
             parent_id=parent_id,
             signals=signals(form),
         )
-        limits.spend(
-            ["comment", "new_reader"] if new_reader else ["comment"], None if new_reader else reader
-        )
+        limits.spend(["comment"], reader, created=new_reader)
     except CommentRefused as refused:
         db.session.rollback()
         if refused.status == 409:
@@ -258,9 +256,7 @@ def flag(comment_id: int):
             form.details.data,
             current_app.config["FLAG_REPORT_THRESHOLD"],
         )
-        limits.spend(
-            ["flag", "new_reader"] if new_reader else ["flag"], None if new_reader else reader
-        )
+        limits.spend(["flag"], reader, created=new_reader)
     except CommentRefused as refused:
         db.session.rollback()
         if refused.status == 409:

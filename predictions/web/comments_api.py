@@ -130,7 +130,7 @@ class QuestionComments(MethodView):
         except CommentRefused as refused:
             db.session.rollback()
             refuse(refused)
-        limits.spend(["comment"], existing)
+        limits.spend(["comment"], reader, created=existing is None)
         db.session.commit()
         result = comment_json(comment, snapshots_visible(question))
         if token:
@@ -191,7 +191,7 @@ class CommentFlags(MethodView):
         except CommentRefused as refused:
             db.session.rollback()
             refuse(refused)
-        limits.spend(["flag"], existing)
+        limits.spend(["flag"], reader, created=existing is None)
         db.session.commit()
         result = {
             "id": flag.id,

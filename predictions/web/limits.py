@@ -49,11 +49,11 @@ def enabled() -> bool:
     return bool(current_app.config.get("RATELIMIT_ENABLED", True)) and limiter.enabled
 
 
-def spend(actions: Iterable[str], reader: Reader | None) -> None:
+def spend(actions: Iterable[str], reader: Reader, created: bool = False) -> None:
     """Count one of each action for the reader and the client's IP hash, or raise RateLimited.
 
-    `reader` is the reader who was there before the request: None means the request creates
-    one, which counts against the new-readers limit of the IP hash.
+    `created` says the request created the reader, which counts against the new-readers limit
+    of the IP hash.
 
     All limits are tested before any is counted, so a refused request spends nothing; when a
     limit is spent the session is rolled back, so nothing the request wrote is kept.
@@ -63,9 +63,9 @@ def spend(actions: Iterable[str], reader: Reader | None) -> None:
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "predictions"
     ip_key = request_ip_hash()
     checks: list[tuple[RateLimitItem, tuple[str, ...], str]] = []
-    for name in [*actions, *([] if reader else ["new_reader"])]:
+    for name in [*actions, *(["new_reader"] if created else [])]:
         action = ACTIONS[name]
-        if action.reader_setting and reader is not None:
+        if action.reader_setting:
             for item in parse_many(current_app.config[action.reader_setting]):
                 checks.append((item, (prefix, name, "reader", reader.id), action.message))
         if action.ip_setting:
@@ -78,14 +78,17 @@ def spend(actions: Iterable[str], reader: Reader | None) -> None:
         breached = [check for check in checks if not strategy.hit(check[0], *check[1])]
     if breached:
         now = time.time()
+        # Storages round their clocks differently: never promise more than the window.
         wait = max(
-            math.ceil(strategy.get_window_stats(item, *key).reset_time - now)
+            min(
+                math.ceil(strategy.get_window_stats(item, *key).reset_time - now), item.get_expiry()
+            )
             for item, key, _message in breached
         )
         db.session.rollback()
         raise RateLimited(breached[0][2], max(1, wait))
 
 
-def spend_forecast(existing_reader: Reader | None, with_comment: bool) -> None:
-    """The limits of a forecast submission (and its comment, and a reader it creates)."""
-    spend(["forecast", *(["comment"] if with_comment else [])], existing_reader)
+def spend_forecast(reader: Reader, created: bool, with_comment: bool) -> None:
+    """The limits of a forecast submission (and of its comment, and of a reader it created)."""
+    spend(["forecast", *(["comment"] if with_comment else [])], reader, created)

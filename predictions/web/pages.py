@@ -79,7 +79,7 @@ def save_forecast(question: Question, reader: Reader | None, form: ForecastForm)
         db.session.rollback()
         form.comment.errors = [*form.comment.errors, refused.message]
         return None
-    limits.spend_forecast(existing, comment is not None)
+    limits.spend_forecast(reader, existing is None, comment is not None)
     db.session.commit()
     remember(reader)
     flash("Your forecast is saved.", "success")
