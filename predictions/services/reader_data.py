@@ -86,9 +86,9 @@ def erase(reader: Reader, now: datetime | None = None) -> None:
     """
     now = now or utcnow()
     question_ids = db.session.scalars(
-        db.select(db.distinct(Forecast.question_id)).where(
-            Forecast.reader_id == reader.id, Forecast.ended_at.is_(None)
-        )
+        db.select(Forecast.question_id)
+        .where(Forecast.reader_id == reader.id, Forecast.ended_at.is_(None))
+        .distinct()
     ).all()
     for question_id in question_ids:
         forecasts.withdraw(db.session.get(Question, question_id), reader, now=now)
