@@ -325,3 +325,12 @@ class TestWithCsrf:
         token = re.search(r'name="c-csrf_token" type="hidden" value="([^"]+)"', html).group(1)
         response = post_comment(client, app, "With token", csrf_token=token)
         assert response.status_code == 303
+
+
+def test_forecast_form_with_an_invisible_comment_is_shown_again(app, client, seed):
+    before = table_counts(app)
+    response = client.post(PAGE, data={"p_us_eu_strain": "70", "comment": "\u200b\u2800"})
+    assert response.status_code == 422
+    assert "The comment is empty." in text(response)
+    assert 'value="70"' in text(response)
+    assert table_counts(app) == before
