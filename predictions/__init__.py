@@ -50,13 +50,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import api, health, identity, pages, request_log, security
+    from .web import api, comments, health, identity, pages, privacy, request_log, security
 
     request_log.init_app(app)
     security.init_app(app)
     identity.init_app(app)
     app.register_blueprint(pages.bp)
     health.init_app(app)
+    app.register_blueprint(comments.bp)
+    app.register_blueprint(privacy.bp)
     api.init_app(app)
 
 

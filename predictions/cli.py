@@ -1,5 +1,6 @@
 """Command-line groups: flask --app predictions questions …"""
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from .extensions import db
 from .models import Moderator, Outcome, QuestionStatus
 from .question_file import QuestionFileError, parse_question
+from .services import comments as comment_service
 from .services import health, resolution
 from .services import questions as question_service
 
@@ -144,7 +146,23 @@ def resolve_command(slug: str, key: str, outcome: str, note: str, moderator_name
         click.echo(f"{slug} {key}: re-resolved {outcome} (was {previous})")
 
 
+comments_cli = AppGroup("comments", help="Housekeeping of readers' comments.")
+
+
+@comments_cli.command("purge-pending")
+@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True)
+def purge_pending_command(days: int) -> None:
+    """Delete comments still awaiting review after DAYS (text emptied, audit rows written)."""
+    purged = comment_service.purge_unreviewed(timedelta(days=days))
+    db.session.commit()
+    click.echo(
+        f"{purged} unreviewed {'comment' if purged == 1 else 'comments'} older than "
+        f"{days} days deleted"
+    )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(questions_cli)
     app.cli.add_command(doctor_command)
     app.cli.add_command(scenarios_cli)
+    app.cli.add_command(comments_cli)

@@ -14,6 +14,17 @@ ENVIRONMENT_SETTINGS = {
     "MAX_CONTENT_LENGTH": int,
     "FRAME_ANCESTORS": str,
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in {"1", "true", "yes"},
+    # Abuse limits (see Defaults): limit strings such as "1 per 15 seconds;20 per day".
+    "RATELIMIT_ENABLED": lambda v: v.lower() in {"1", "true", "yes"},
+    "COMMENT_LIMIT": str,
+    "COMMENT_LIMIT_PER_IP": str,
+    "COMMENT_EDIT_LIMIT": str,
+    "FORECAST_LIMIT": str,
+    "FORECAST_LIMIT_PER_IP": str,
+    "FLAG_LIMIT": str,
+    "FLAG_LIMIT_PER_IP": str,
+    "NEW_READER_LIMIT_PER_IP": str,
+    "COMMENT_MIN_FILL_SECONDS": float,
 }
 
 
@@ -35,6 +46,22 @@ class Defaults:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
     SEED_QUESTION = True
+    # Comments and abuse limits (SPEC §6). Per reader, and per IP-prefix hash: many readers can
+    # share one /24 (offices, mobile carriers), so the per-IP limits are wider.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "predictions"
+    COMMENT_LIMIT = "1 per 15 seconds;20 per day"
+    COMMENT_LIMIT_PER_IP = "5 per 15 seconds;200 per day"
+    COMMENT_EDIT_LIMIT = "10 per hour"
+    FORECAST_LIMIT = "30 per hour"
+    FORECAST_LIMIT_PER_IP = "300 per hour"
+    FLAG_LIMIT = "10 per hour"
+    FLAG_LIMIT_PER_IP = "60 per hour"
+    NEW_READER_LIMIT_PER_IP = "50 per day"
+    COMMENT_MIN_FILL_SECONDS = 3.0
+    COMMENT_EDIT_WINDOW_SECONDS = 600
+    COMMENT_PAGE_SIZE = 20
+    FLAG_REPORT_THRESHOLD = 3
 
 
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:

@@ -1,12 +1,63 @@
 """Flask-WTF forms for the pages; the value rules come from validation.py."""
 
-from flask import request
+import time
+
+from flask import current_app, request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Length, Optional, ValidationError
+from itsdangerous import BadData, URLSafeSerializer
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .models import Question
-from .validation import COMMENT_MAX, DISPLAY_NAME_MAX, PERCENT_MAX, PERCENT_MIN, percent_problem
+from .validation import (
+    COMMENT_MAX,
+    DISPLAY_NAME_MAX,
+    FLAG_DETAILS_MAX,
+    FLAG_REASONS,
+    PERCENT_MAX,
+    PERCENT_MIN,
+    percent_problem,
+)
+
+FORM_STAMP_SALT = "predictions.form-served-at"
+
+
+def form_stamp(served_at: float | None = None) -> str:
+    """The signed time a form was served, for its hidden `issued` field."""
+    serializer = URLSafeSerializer(current_app.secret_key, salt=FORM_STAMP_SALT)
+    return serializer.dumps(time.time() if served_at is None else served_at)
+
+
+def seconds_since_stamp(stamp: str | None, now: float | None = None) -> float:
+    """Seconds between serving and receiving a form; 0 for a missing or forged stamp."""
+    serializer = URLSafeSerializer(current_app.secret_key, salt=FORM_STAMP_SALT)
+    try:
+        served_at = float(serializer.loads(stamp or ""))
+    except (BadData, TypeError, ValueError):
+        return 0.0
+    return (time.time() if now is None else now) - served_at
+
+
+class BotTrapForm(FlaskForm):
+    """A honeypot field people never see (hidden by CSS) and the signed time the form was served."""
+
+    website = StringField(
+        "Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"}
+    )
+    issued = HiddenField(default=form_stamp)
+
+    def fill_seconds(self) -> float:
+        """How long the sender took to fill the form in."""
+        return seconds_since_stamp(self.issued.data)
 
 
 class PercentField(IntegerField):
@@ -28,7 +79,7 @@ def field_name(key: str) -> str:
     return "p_" + key.replace("-", "_")
 
 
-class ForecastForm(FlaskForm):
+class ForecastForm(BotTrapForm):
     comment = TextAreaField(
         "Your reasoning (optional)",
         validators=[Optional(), Length(max=COMMENT_MAX)],
@@ -93,3 +144,60 @@ class ForecastForm(FlaskForm):
 class WithdrawForm(FlaskForm):
     scenario = HiddenField()
     submit = SubmitField("Withdraw")
+
+
+class CommentForm(BotTrapForm):
+    """A comment or, with a parent, a reply; every page form has its own prefix."""
+
+    body = TextAreaField(
+        "Your comment",
+        validators=[DataRequired("Write your comment first."), Length(max=COMMENT_MAX)],
+        description=f"Up to {COMMENT_MAX:,} characters. Links and line breaks are kept as text.",
+    )
+    display_name = StringField(
+        "Display name (optional)",
+        validators=[Optional(), Length(max=DISPLAY_NAME_MAX)],
+        description="Shown with your comment. Leave empty to stay anonymous.",
+    )
+    submit = SubmitField("Post comment")
+
+
+class EditCommentForm(FlaskForm):
+    body = TextAreaField(
+        "Your comment",
+        validators=[DataRequired("A comment cannot be empty."), Length(max=COMMENT_MAX)],
+    )
+    submit = SubmitField("Save changes")
+
+
+class DeleteCommentForm(FlaskForm):
+    submit = SubmitField("Delete")
+
+
+FLAG_REASON_LABELS = {
+    "spam": "Spam or advertising",
+    "abuse": "Abuse or harassment",
+    "hate": "Hate speech",
+    "off-topic": "Off-topic",
+    "other": "Something else breaks the rules",
+}
+
+
+class FlagForm(FlaskForm):
+    reason = SelectField(
+        "Why should a moderator look at this?",
+        choices=[SelectChoice(r, FLAG_REASON_LABELS[r]) for r in FLAG_REASONS],
+        description="Disagreeing is not a reason to flag: reply instead.",
+    )
+    details = TextAreaField(
+        "Details (optional)", validators=[Optional(), Length(max=FLAG_DETAILS_MAX)]
+    )
+    submit = SubmitField("Flag for moderators")
+
+
+class EraseForm(FlaskForm):
+    confirm = BooleanField(
+        "I understand: my comments, forecasts and name are deleted and cannot be restored.",
+        validators=[DataRequired("Tick the box to confirm.")],
+    )
+    submit = SubmitField("Delete all my data")

@@ -68,6 +68,8 @@ REASONS: dict[str, str] = {
     "high_rejection_rate": "Many of the reader's comments were rejected in the last 7 days.",
     "premoderation": "The question is premoderated.",
     "postmoderation": "The question is postmoderated: published at once.",
+    # Not a check: set by the services when an author edits a published comment.
+    "edited": "The author edited the published comment: it waits for review again.",
 }
 # Input errors the web layer answers with an HTTP error instead of storing a comment.
 INPUT_ERROR_HTTP_STATUS: dict[str, int] = {"question_closed": 409, "empty": 422, "too_long": 422}

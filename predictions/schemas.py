@@ -2,7 +2,15 @@
 
 from marshmallow import Schema, fields, validate
 
-from .validation import COMMENT_MAX, DISPLAY_NAME_MAX, PERCENT_MAX, PERCENT_MIN
+from .validation import (
+    COMMENT_MAX,
+    DISPLAY_NAME_MAX,
+    FLAG_DETAILS_MAX,
+    FLAG_REASON_MESSAGE,
+    FLAG_REASONS,
+    PERCENT_MAX,
+    PERCENT_MIN,
+)
 
 PERCENT_DOC = {"type": "integer", "minimum": PERCENT_MIN, "maximum": PERCENT_MAX}
 
@@ -174,3 +182,112 @@ class ScoresSchema(Schema):
     scenarios = fields.List(fields.Nested(ScenarioScoresSchema), dump_only=True)
     leaderboard = fields.Nested(LeaderboardSchema, dump_only=True)
     excluded_banned = fields.Integer(dump_only=True)
+
+
+# Comments and flags (SPEC §7). A comment's `status` is the one its author may see: "withheld"
+# is shown as "pending". `forecast_snapshot` is crowd data, present only when the crowd is.
+
+
+class CommentInputSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(max=COMMENT_MAX))
+    parent_id = fields.Integer(
+        load_default=None, allow_none=True, metadata={"description": "Reply to this comment"}
+    )
+    display_name = fields.String(load_default=None, validate=validate.Length(max=DISPLAY_NAME_MAX))
+
+
+class CommentEditSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(max=COMMENT_MAX))
+
+
+class CommentListQuerySchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    sort = fields.String(load_default="newest", validate=validate.OneOf(("newest", "oldest")))
+
+
+class CommentSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    parent_id = fields.Integer(dump_only=True, allow_none=True)
+    display_name = fields.String(dump_only=True, allow_none=True)
+    body = fields.String(dump_only=True)
+    status = fields.String(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    edited_at = fields.DateTime(dump_only=True, allow_none=True)
+    forecast_snapshot = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        dump_only=True,
+        metadata={"description": "The author's percents when posting; only where crowd is shown"},
+    )
+
+
+class CommentThreadSchema(CommentSchema):
+    replies = fields.List(fields.Nested(CommentSchema), dump_only=True)
+
+
+class CommentListSchema(Schema):
+    items = fields.List(fields.Nested(CommentThreadSchema), dump_only=True)
+    page = fields.Integer(dump_only=True)
+    pages = fields.Integer(dump_only=True)
+    total = fields.Integer(dump_only=True, metadata={"description": "Top-level comments"})
+
+
+class CommentCreatedSchema(CommentSchema):
+    reader_token = fields.String(dump_only=True, metadata={"description": "Shown once"})
+
+
+class FlagInputSchema(Schema):
+    reason = fields.String(
+        required=True, validate=validate.OneOf(FLAG_REASONS, error=FLAG_REASON_MESSAGE)
+    )
+    details = fields.String(load_default=None, validate=validate.Length(max=FLAG_DETAILS_MAX))
+
+
+class FlagSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    comment_id = fields.Integer(dump_only=True)
+    reason = fields.String(dump_only=True)
+    details = fields.String(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    reader_token = fields.String(dump_only=True, metadata={"description": "Shown once"})
+
+
+# A reader's own data (privacy export).
+class ExportReaderSchema(Schema):
+    id = fields.String(dump_only=True)
+    display_name = fields.String(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    banned = fields.Boolean(dump_only=True)
+
+
+class ExportForecastSchema(Schema):
+    question = fields.String(dump_only=True)
+    scenario = fields.String(dump_only=True)
+    probability = fields.Integer(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    ended_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class ExportRevisionSchema(Schema):
+    body = fields.String(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class ExportCommentSchema(CommentSchema):
+    question = fields.String(dump_only=True)
+    revisions = fields.List(fields.Nested(ExportRevisionSchema), dump_only=True)
+
+
+class ExportFlagSchema(Schema):
+    comment_id = fields.Integer(dump_only=True)
+    reason = fields.String(dump_only=True)
+    details = fields.String(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class ExportSchema(Schema):
+    exported_at = fields.DateTime(dump_only=True)
+    reader = fields.Nested(ExportReaderSchema, dump_only=True, allow_none=True)
+    forecasts = fields.List(fields.Nested(ExportForecastSchema), dump_only=True)
+    comments = fields.List(fields.Nested(ExportCommentSchema), dump_only=True)
+    flags = fields.List(fields.Nested(ExportFlagSchema), dump_only=True)

@@ -6,6 +6,10 @@ PERCENT_MIN = 1
 PERCENT_MAX = 99
 COMMENT_MAX = 2000
 DISPLAY_NAME_MAX = 40
+# The reasons of models.FlagReason; "I disagree" is deliberately not one of them.
+FLAG_REASONS = ("spam", "abuse", "hate", "off-topic", "other")
+FLAG_REASON_MESSAGE = f"Choose one of: {', '.join(FLAG_REASONS)}. Disagreeing is not a reason."
+FLAG_DETAILS_MAX = 500
 PERCENT_MESSAGE = f"Enter a whole number of percent from {PERCENT_MIN} to {PERCENT_MAX}."
 
 

@@ -145,12 +145,19 @@ def seed(app: Flask) -> str:
 
 def table_counts(app: Flask) -> dict[str, int]:
     """Row counts of the tables a reader's actions write to."""
-    from predictions.models import Comment, Forecast, Reader
+    from predictions.models import (
+        Comment,
+        CommentRevision,
+        Flag,
+        Forecast,
+        ModerationAction,
+        Reader,
+    )
 
     with app.app_context():
         return {
             model.__tablename__: db.session.scalar(db.select(db.func.count()).select_from(model))
-            for model in (Reader, Forecast, Comment)
+            for model in (Reader, Forecast, Comment, CommentRevision, Flag, ModerationAction)
         }
 
 

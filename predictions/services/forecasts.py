@@ -5,7 +5,7 @@ from datetime import datetime
 from ..extensions import db
 from ..models import Comment, Forecast, Question, Reader, utcnow
 from . import counts
-from .comments import create_comment
+from .comments import NO_SIGNALS, BotSignals, create_comment
 
 
 class ScenarioResolved(ValueError):
@@ -111,11 +111,18 @@ def record_submission(
     probabilities: dict[str, int],
     comment_body: str | None = None,
     ip_hash: str | None = None,
+    signals: BotSignals = NO_SIGNALS,
 ) -> tuple[dict[str, Forecast], Comment | None]:
-    """A reader's forecast with an optional comment carrying a snapshot of their numbers."""
+    """A reader's forecast with an optional comment carrying a snapshot of their numbers.
+
+    The comment goes through the pipeline; an input error (CommentRefused) leaves the caller
+    to roll back the forecast as well.
+    """
     active = submit(question, reader, probabilities)
     comment = None
     if comment_body:
         snapshot = {key: f.percent for key, f in active.items()}
-        comment = create_comment(question, reader, comment_body, snapshot, ip_hash=ip_hash)
+        comment = create_comment(
+            question, reader, comment_body, snapshot, ip_hash=ip_hash, signals=signals
+        )
     return active, comment

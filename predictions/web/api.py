@@ -17,7 +17,9 @@ from ..schemas import (
     WithdrawQuerySchema,
 )
 from ..services import forecasts, questions, readers, scores
+from ..services.comments import CommentRefused, status_for_author
 from ..validation import check_probabilities
+from . import limits
 from .errors import PredictionsApi
 from .identity import SESSION_KEY, bearer_token, current_reader, request_ip_hash
 
@@ -100,13 +102,19 @@ class Forecasts(MethodView):
             abort(422, message=message, errors={"probabilities": errors})
         refuse_resolved(question, accepted)
         reader, token = current_reader(), None
+        existing = reader
         if reader is None:
             reader, token = readers.create_reader(request_ip_hash())
         readers.set_display_name(reader, clean_text(data["display_name"] or "").strip())
         body = clean_text(data["comment"] or "").strip()
-        active, comment = forecasts.record_submission(
-            question, reader, accepted, body or None, ip_hash=request_ip_hash()
-        )
+        try:
+            active, comment = forecasts.record_submission(
+                question, reader, accepted, body or None, ip_hash=request_ip_hash()
+            )
+        except CommentRefused as refused:
+            db.session.rollback()
+            abort(refused.status, message=refused.message, errors={"comment": [refused.message]})
+        limits.spend_forecast(reader, existing is None, comment is not None)
         db.session.commit()
         result = {
             "forecast": {
@@ -114,7 +122,7 @@ class Forecasts(MethodView):
                 "created_at": max(f.created_at for f in active.values()),
             },
             "comparison": comparison(question, active),
-            "comment": comment and {"id": comment.id, "status": comment.status},
+            "comment": comment and {"id": comment.id, "status": status_for_author(comment.status)},
         }
         if token:
             result["reader_token"] = token
@@ -182,6 +190,8 @@ def init_app(app: Flask) -> None:
     app.extensions["predictions_api"] = api
     csrf.exempt(blp)  # checked in check_body_and_csrf, where bearer clients are told apart
     api.register_blueprint(blp)
-    from . import scores_api  # it imports this module, so it is loaded here, not at the top
+    from . import comments_api, privacy, scores_api  # they import this module
 
     api.register_blueprint(scores_api.blp)
+    api.register_blueprint(comments_api.blp)
+    api.register_blueprint(privacy.blp)

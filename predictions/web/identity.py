@@ -32,6 +32,9 @@ def current_reader() -> Reader | None:
         else:
             reader_id = session.get(SESSION_KEY)
             g.reader = readers.by_id(reader_id) if reader_id else None
+            # A reader who erased their data is gone, even for an old copy of the cookie.
+            if g.reader is not None and g.reader.erased_at is not None:
+                g.reader = None
     return g.reader
 
 

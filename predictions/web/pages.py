@@ -1,12 +1,14 @@
 """Public pages: the questions, one question with its forecast form, and the reader's own page."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 
 from ..extensions import db
 from ..forms import ForecastForm, WithdrawForm
-from ..models import Question
+from ..models import CommentStatus, Question, Reader
 from ..rendering import clean_text
 from ..services import comments, forecasts, questions, readers, scores
+from ..services.comments import BotSignals, CommentRefused
+from . import limits
 from .identity import current_reader, remember, request_ip_hash
 
 bp = Blueprint("pages", __name__)
@@ -41,20 +43,8 @@ def question(slug: str):
             form.display_name.data = reader.display_name
     elif not question.is_open():
         flash("This question is closed to new forecasts.", "error")
-    elif form.validate():
-        if reader is None:
-            reader, _token = readers.create_reader(request_ip_hash())
-        readers.set_display_name(reader, clean_text(form.display_name.data or "").strip())
-        body = clean_text(form.comment.data or "").strip()
-        _active, comment = forecasts.record_submission(
-            question, reader, form.probabilities(), body or None, ip_hash=request_ip_hash()
-        )
-        db.session.commit()
-        remember(reader)
-        flash("Your forecast is saved.", "success")
-        if comment is not None:
-            flash("Your comment will appear once a moderator has approved it.", "info")
-        return redirect(url_for(".question", slug=slug, _anchor="your-forecast"), code=303)
+    elif form.validate() and (saved := save_forecast(question, reader, form)):
+        return saved
     status = 422 if form.is_submitted() else 200
     return (
         render_template(
@@ -67,6 +57,37 @@ def question(slug: str):
         ),
         status,
     )
+
+
+def save_forecast(question: Question, reader: Reader | None, form: ForecastForm):
+    """Store a valid form (its comment through the pipeline); None when the comment is refused."""
+    existing = reader
+    if reader is None:
+        reader, _token = readers.create_reader(request_ip_hash())
+    readers.set_display_name(reader, clean_text(form.display_name.data or "").strip())
+    body = clean_text(form.comment.data or "").strip()
+    signals = BotSignals(
+        honeypot=form.website.data or "",
+        fill_seconds=form.fill_seconds(),
+        min_fill_seconds=current_app.config["COMMENT_MIN_FILL_SECONDS"],
+    )
+    try:
+        _active, comment = forecasts.record_submission(
+            question, reader, form.probabilities(), body or None, request_ip_hash(), signals
+        )
+    except CommentRefused as refused:
+        db.session.rollback()
+        form.comment.errors = [*form.comment.errors, refused.message]
+        return None
+    limits.spend_forecast(reader, existing is None, comment is not None)
+    db.session.commit()
+    remember(reader)
+    flash("Your forecast is saved.", "success")
+    if comment is not None and comment.status == CommentStatus.APPROVED:
+        flash("Your comment is published.", "success")
+    elif comment is not None:
+        flash("Your comment will appear once a moderator has approved it.", "info")
+    return redirect(url_for(".question", slug=question.slug, _anchor="your-forecast"), code=303)
 
 
 @bp.post("/q/<slug>/withdraw")

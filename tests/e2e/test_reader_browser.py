@@ -62,6 +62,11 @@ def open_question(page: Page) -> None:
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
 
 
+def forecast_form(page: Page):
+    """The forecast form (the comment section has fields with the same labels)."""
+    return page.locator("form", has=page.get_by_role("button", name="Save my forecast"))
+
+
 def submit_forecast(page: Page) -> int:
     """Press the submit button; the status of the form's POST (303 when saved)."""
     with page.expect_response(lambda r: r.request.method == "POST") as posted:
@@ -84,8 +89,10 @@ def test_reader_forecasts_updates_and_sees_history(
     # First forecast: two of the three scenarios and a comment.
     percent_input(page, COOPERATION).fill("35")
     percent_input(page, EU_STRAIN).fill("70")
-    page.get_by_label("Your reasoning (optional)").fill("Europe will hedge: more defence spending.")
-    page.get_by_label("Display name (optional)").fill("Browser Reader")
+    forecast_form(page).get_by_label("Your reasoning (optional)").fill(
+        "Europe will hedge: more defence spending."
+    )
+    forecast_form(page).get_by_label("Display name (optional)").fill("Browser Reader")
     assert submit_forecast(page) == 303
     expect(page).to_have_url(re.compile(re.escape(QUESTION) + "#your-forecast$"))
     flashes = page.get_by_role("status")
@@ -100,7 +107,9 @@ def test_reader_forecasts_updates_and_sees_history(
     expect(percent_input(page, COOPERATION)).to_have_value("35")
     expect(percent_input(page, EU_STRAIN)).to_have_value("70")
     expect(percent_input(page, INSTABILITY)).to_have_value("")
-    expect(page.get_by_label("Display name (optional)")).to_have_value("Browser Reader")
+    expect(forecast_form(page).get_by_label("Display name (optional)")).to_have_value(
+        "Browser Reader"
+    )
 
     # Update one number: the table follows, the other scenario keeps its standing forecast.
     percent_input(page, EU_STRAIN).fill("45")

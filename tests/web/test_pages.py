@@ -94,9 +94,11 @@ def test_me_for_a_new_visitor_is_an_empty_state(client, seed):
     assert "You have not made a forecast yet." in text(response)
 
 
-def test_comment_is_not_shown_on_question_page_while_pending(page_reader):
+def test_comment_is_not_shown_on_question_page_while_pending(app, page_reader):
     page_reader.forecast({"us-eu-strain": 70}, comment="my secret reasoning")
-    assert "my secret reasoning" not in text(page_reader.page())
+    assert "my secret reasoning" not in text(app.test_client().get(f"/q/{page_reader.slug}"))
+    # Its author sees it, marked as waiting for a moderator.
+    assert "awaiting review" in text(page_reader.page())
 
 
 def test_closed_question_has_no_form_and_refuses_posts(app, page_reader):

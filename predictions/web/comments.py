@@ -1,0 +1,269 @@
+"""Comments on the question page: post, reply, edit, delete and flag (forms with CSRF).
+
+Every form posts here and redirects back to /q/<slug>#comments; a form with a mistake is shown
+again on its own page (422) with what the reader typed. The question page includes
+`comments/_section.html`, which reads its data from `comment_section(question)`.
+"""
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+
+from ..extensions import db
+from ..forms import CommentForm, DeleteCommentForm, EditCommentForm, FlagForm
+from ..models import Comment, CommentStatus, Question, Reader
+from ..rendering import clean_text, render_comment
+from ..services import comments, questions, readers
+from ..services.comments import BotSignals, CommentRefused, status_for_author
+from ..services.visibility import crowd_visibility
+from . import limits
+from .identity import current_moderator, current_reader, remember, request_ip_hash
+
+bp = Blueprint("comments", __name__)
+
+AUTHOR_LABELS = {
+    CommentStatus.PENDING: "awaiting review",
+    CommentStatus.APPROVED: "published",
+    CommentStatus.REJECTED: "not published",
+    CommentStatus.DELETED: "deleted",
+}
+POSTED_MESSAGES = {
+    CommentStatus.APPROVED: ("Your comment is published.", "success"),
+    CommentStatus.PENDING: ("Your comment will appear once a moderator has approved it.", "info"),
+    CommentStatus.REJECTED: ("Your comment cannot be published here.", "error"),
+}
+
+
+def edit_window() -> timedelta:
+    return timedelta(seconds=current_app.config["COMMENT_EDIT_WINDOW_SECONDS"])
+
+
+def question_or_404(slug: str) -> Question:
+    question = questions.get_by_slug(slug)
+    if question is None:
+        abort(404, f"There is no question at /q/{slug}.")
+    return question
+
+
+def comment_or_404(comment_id: int) -> Comment:
+    comment = comments.get_comment(comment_id)
+    if comment is None:
+        abort(404, "There is no such comment.")
+    return comment
+
+
+def back_to(question_id: int, anchor: str = "comments"):
+    question = db.session.get(Question, question_id)
+    return redirect(url_for("pages.question", slug=question.slug, _anchor=anchor), code=303)
+
+
+def retry(form: FlaskForm, action: str, question: Question, title: str, refused=None):
+    """The form again, with its messages and the reader's text, on a page of its own."""
+    if refused is not None:
+        field = getattr(form, "body", None) if refused.field == "body" else None
+        if field is not None:
+            field.errors = [*field.errors, refused.message]
+        else:
+            form.form_errors.append(refused.message)
+    page = render_template(
+        "comments/retry.html", form=form, action=action, question=question, title=title
+    )
+    return page, 422
+
+
+def signals(form: CommentForm) -> BotSignals:
+    return BotSignals(
+        honeypot=form.website.data or "",
+        fill_seconds=form.fill_seconds(),
+        min_fill_seconds=current_app.config["COMMENT_MIN_FILL_SECONDS"],
+    )
+
+
+def section_forms(comment: Comment) -> dict[str, FlaskForm]:
+    """The forms under one comment, each with its own prefix so ids never clash."""
+    edit = EditCommentForm(prefix=f"e{comment.id}", formdata=None, data={"body": comment.body})
+    return {
+        "reply": CommentForm(prefix=f"r{comment.id}", formdata=None),
+        "edit": edit,
+        "delete": DeleteCommentForm(prefix=f"d{comment.id}", formdata=None),
+        "flag": FlagForm(prefix=f"f{comment.id}", formdata=None),
+    }
+
+
+def comment_section(question: Question) -> dict:
+    """Everything the question page's comment section shows, for the current reader."""
+    reader = current_reader()
+    sort = request.args.get("sort", "newest")
+    sort = sort if sort in comments.SORTS else "newest"
+    page = request.args.get("page", 1, type=int)
+    page = page if page and page >= 1 else 1
+    visible = crowd_visibility(
+        question,
+        reader,
+        current_app.config["MIN_CROWD"],
+        is_moderator=current_moderator() is not None,
+    ).visible
+    window = edit_window()
+    return {
+        "page": comments.public_page(question, page, sort, current_app.config["COMMENT_PAGE_SIZE"]),
+        "sort": sort,
+        "reader": reader,
+        "awaiting": comments.awaiting_review(question, reader),
+        "show_snapshots": visible,
+        "labels": {s.key: s.label for s in question.scenarios},
+        "form": CommentForm(prefix="c", formdata=None),
+        "forms_for": section_forms,
+        "can_change": lambda c: comments.can_change(c, reader, window),
+        "is_open": question.is_open(),
+    }
+
+
+def author_status(status: str) -> str:
+    """A comment's status in the words its author sees (never "withheld")."""
+    return AUTHOR_LABELS[status_for_author(status)]
+
+
+@bp.app_context_processor
+def comment_helpers() -> dict:
+    return {"comment_section": comment_section, "render_comment": render_comment}
+
+
+bp.add_app_template_filter(author_status, "author_status")
+
+
+def post(question: Question, form: CommentForm, parent_id: int | None, action: str, title: str):
+    """Store a comment or reply from a page form, or show the form again."""
+    if not form.validate():
+        return retry(form, action, question, title)
+    reader = current_reader()
+    new_reader = reader is None
+    try:
+        if new_reader:
+            reader, _token = readers.create_reader(request_ip_hash())
+        readers.set_display_name(reader, clean_text(form.display_name.data or "").strip())
+        comment = comments.create_comment(
+            question,
+            reader,
+            form.body.data,
+            ip_hash=request_ip_hash(),
+            parent_id=parent_id,
+            signals=signals(form),
+        )
+        limits.spend(["comment"], reader, created=new_reader)
+    except CommentRefused as refused:
+        db.session.rollback()
+        if refused.status == 409:
+            flash(refused.message, "error")
+            return back_to(question.id)
+        return retry(form, action, question, title, refused)
+    db.session.commit()
+    remember(reader)
+    message, category = POSTED_MESSAGES[status_for_author(comment.status)]
+    flash(message, category)
+    anchor = f"comment-{comment.id}" if comment.status == CommentStatus.APPROVED else "comments"
+    return back_to(question.id, anchor)
+
+
+@bp.post("/q/<slug>/comments")
+def create(slug: str):
+    """Post a comment without changing one's forecast."""
+    question = question_or_404(slug)
+    form = CommentForm(prefix="c")
+    action = url_for(".create", slug=slug)
+    return post(question, form, None, action, "Your comment")
+
+
+@bp.post("/q/<slug>/comments/<int:parent_id>/replies")
+def reply(slug: str, parent_id: int):
+    """Reply to a published comment (one level deep)."""
+    question = question_or_404(slug)
+    form = CommentForm(prefix=f"r{parent_id}")
+    action = url_for(".reply", slug=slug, parent_id=parent_id)
+    return post(question, form, parent_id, action, "Your reply")
+
+
+def author_or_refuse(comment: Comment) -> Reader:
+    reader = current_reader()
+    if reader is None or reader.id != comment.reader_id:
+        abort(403, "Only the author can change a comment.")
+    return reader
+
+
+@bp.post("/comments/<int:comment_id>/edit")
+def edit(comment_id: int):
+    """Change one's own comment within the edit window."""
+    comment = comment_or_404(comment_id)
+    question = db.session.get(Question, comment.question_id)
+    reader = author_or_refuse(comment)
+    form = EditCommentForm(prefix=f"e{comment_id}")
+    action = url_for(".edit", comment_id=comment_id)
+    if not form.validate():
+        return retry(form, action, question, "Edit your comment")
+    try:
+        comments.edit_comment(comment, reader, form.body.data, edit_window())
+        limits.spend(["edit"], reader)
+    except CommentRefused as refused:
+        db.session.rollback()
+        if refused.field is None:
+            abort(refused.status, refused.message)
+        return retry(form, action, question, "Edit your comment", refused)
+    db.session.commit()
+    if comment.status == CommentStatus.APPROVED:
+        flash("Your comment is changed.", "success")
+    else:
+        message, category = POSTED_MESSAGES[status_for_author(comment.status)]
+        flash(f"Your comment is changed. {message}", category)
+    return back_to(question.id)
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+def delete(comment_id: int):
+    """Delete one's own comment within the edit window."""
+    comment = comment_or_404(comment_id)
+    reader = author_or_refuse(comment)
+    form = DeleteCommentForm(prefix=f"d{comment_id}")
+    if not form.validate():
+        abort(400, "The form was incomplete; reload the page and try again.")
+    try:
+        comments.delete_comment(comment, reader, edit_window())
+    except CommentRefused as refused:
+        db.session.rollback()
+        abort(refused.status, refused.message)
+    db.session.commit()
+    flash("Your comment is deleted.", "success")
+    return back_to(comment.question_id)
+
+
+@bp.post("/comments/<int:comment_id>/flag")
+def flag(comment_id: int):
+    """Ask the moderators to look at a published comment."""
+    comment = comment_or_404(comment_id)
+    question = db.session.get(Question, comment.question_id)
+    form = FlagForm(prefix=f"f{comment_id}")
+    action = url_for(".flag", comment_id=comment_id)
+    if not form.validate():
+        return retry(form, action, question, "Flag a comment")
+    reader = current_reader()
+    new_reader = reader is None
+    try:
+        if new_reader:
+            reader, _token = readers.create_reader(request_ip_hash())
+        comments.flag_comment(
+            comment,
+            reader,
+            form.reason.data,
+            form.details.data,
+            current_app.config["FLAG_REPORT_THRESHOLD"],
+        )
+        limits.spend(["flag"], reader, created=new_reader)
+    except CommentRefused as refused:
+        db.session.rollback()
+        if refused.status == 409:
+            flash(refused.message, "info")
+            return back_to(question.id, f"comment-{comment_id}")
+        abort(refused.status, refused.message)
+    db.session.commit()
+    remember(reader)
+    flash("Thank you: a moderator will look at this comment.", "success")
+    return back_to(question.id, f"comment-{comment_id}")

@@ -1,0 +1,205 @@
+"""Comments and flags in the JSON API (SPEC §7): /api/v1/questions/{slug}/comments, /comments/{id}.
+
+Lists hold published top-level comments, each with its published `replies` (one level, oldest
+first). A comment's `status` is what its author may see ("withheld" reads "pending");
+`forecast_snapshot` is crowd data, present only where the viewer may see the crowd.
+"""
+
+from datetime import timedelta
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from ..extensions import csrf, db
+from ..models import Comment, CommentStatus, Question, Reader
+from ..rendering import clean_text
+from ..schemas import (
+    CommentCreatedSchema,
+    CommentEditSchema,
+    CommentInputSchema,
+    CommentListQuerySchema,
+    CommentListSchema,
+    CommentSchema,
+    FlagInputSchema,
+    FlagSchema,
+)
+from ..services import comments, readers
+from ..services.comments import CommentRefused, status_for_author
+from ..services.visibility import crowd_visibility
+from . import limits
+from .api import check_body_and_csrf, question_or_404
+from .identity import current_moderator, current_reader, request_ip_hash
+
+blp = Blueprint(
+    "comments_api", __name__, url_prefix="/api/v1", description="Comments, replies and flags"
+)
+blp.before_request(check_body_and_csrf)
+csrf.exempt(blp)  # checked in check_body_and_csrf, where bearer clients are told apart
+
+
+def refuse(refused: CommentRefused, field: str | None = None):
+    """Answer a refused submission in the API's error shape."""
+    field = field or refused.field
+    if field is None:
+        abort(refused.status, message=refused.message)
+    abort(refused.status, message=refused.message, errors={field: [refused.message]})
+
+
+def snapshots_visible(question: Question) -> bool:
+    return crowd_visibility(
+        question,
+        current_reader(),
+        current_app.config["MIN_CROWD"],
+        is_moderator=current_moderator() is not None,
+    ).visible
+
+
+def comment_json(comment: Comment, show_snapshot: bool) -> dict:
+    data = {
+        "id": comment.id,
+        "parent_id": comment.parent_id,
+        "display_name": comment.display_name,
+        "body": comment.body,
+        "status": status_for_author(comment.status),
+        "created_at": comment.created_at,
+        "edited_at": comment.edited_at,
+    }
+    if show_snapshot:
+        data["forecast_snapshot"] = comment.forecast_snapshot
+    return data
+
+
+def comment_or_404(comment_id: int) -> Comment:
+    comment = comments.get_comment(comment_id)
+    if comment is None:
+        abort(404, message=f"No comment with the id {comment_id}.")
+    return comment
+
+
+def author_or_refuse(comment: Comment) -> Reader:
+    reader = current_reader()
+    if reader is None:
+        abort(401, message="Send your reader token (or session cookie) to change a comment.")
+    if reader.id != comment.reader_id:
+        abort(403, message="Only the author can change a comment.")
+    return reader
+
+
+def edit_window() -> timedelta:
+    return timedelta(seconds=current_app.config["COMMENT_EDIT_WINDOW_SECONDS"])
+
+
+@blp.route("/questions/<slug>/comments")
+class QuestionComments(MethodView):
+    @blp.arguments(CommentListQuerySchema, location="query")
+    @blp.response(200, CommentListSchema)
+    def get(self, args: dict, slug: str):
+        """Published comments, 20 top-level ones a page, each with its published replies."""
+        question = question_or_404(slug)
+        page = comments.public_page(
+            question, args["page"], args["sort"], current_app.config["COMMENT_PAGE_SIZE"]
+        )
+        show = snapshots_visible(question)
+        items = []
+        for comment in page.items:
+            item = comment_json(comment, show)
+            item["replies"] = [comment_json(r, show) for r in page.replies[comment.id]]
+            items.append(item)
+        return {"items": items, "page": page.page, "pages": page.pages, "total": page.total}
+
+    @blp.arguments(CommentInputSchema)
+    @blp.response(201, CommentCreatedSchema, description="Published")
+    @blp.alt_response(202, schema=CommentCreatedSchema, description="Awaiting review")
+    def post(self, data: dict, slug: str):
+        """Comment or reply; 201 when published at once, 202 while it awaits review."""
+        question = question_or_404(slug)
+        reader, token = current_reader(), None
+        existing = reader
+        try:
+            if reader is None:
+                reader, token = readers.create_reader(request_ip_hash())
+            readers.set_display_name(reader, clean_text(data["display_name"] or "").strip())
+            comment = comments.create_comment(
+                question,
+                reader,
+                data["body"],
+                ip_hash=request_ip_hash(),
+                parent_id=data["parent_id"],
+            )
+        except CommentRefused as refused:
+            db.session.rollback()
+            refuse(refused)
+        limits.spend(["comment"], reader, created=existing is None)
+        db.session.commit()
+        result = comment_json(comment, snapshots_visible(question))
+        if token:
+            result["reader_token"] = token
+        return result, 201 if comment.status == CommentStatus.APPROVED else 202
+
+
+@blp.route("/comments/<int:comment_id>")
+class CommentDetail(MethodView):
+    @blp.arguments(CommentEditSchema)
+    @blp.response(200, CommentSchema)
+    def patch(self, data: dict, comment_id: int):
+        """Change one's own comment within 10 minutes; a published one waits for review again."""
+        comment = comment_or_404(comment_id)
+        reader = author_or_refuse(comment)
+        try:
+            comments.edit_comment(comment, reader, data["body"], edit_window())
+        except CommentRefused as refused:
+            db.session.rollback()
+            refuse(refused)
+        limits.spend(["edit"], reader)
+        db.session.commit()
+        question = db.session.get(Question, comment.question_id)
+        return comment_json(comment, snapshots_visible(question))
+
+    @blp.response(204)
+    def delete(self, comment_id: int):
+        """Delete one's own comment within 10 minutes."""
+        comment = comment_or_404(comment_id)
+        reader = author_or_refuse(comment)
+        try:
+            comments.delete_comment(comment, reader, edit_window())
+        except CommentRefused as refused:
+            db.session.rollback()
+            refuse(refused)
+        db.session.commit()
+
+
+@blp.route("/comments/<int:comment_id>/flags")
+class CommentFlags(MethodView):
+    @blp.arguments(FlagInputSchema)
+    @blp.response(201, FlagSchema)
+    def post(self, data: dict, comment_id: int):
+        """Flag a published comment for the moderators (once per reader and comment)."""
+        comment = comment_or_404(comment_id)
+        reader, token = current_reader(), None
+        existing = reader
+        try:
+            if reader is None:
+                reader, token = readers.create_reader(request_ip_hash())
+            flag = comments.flag_comment(
+                comment,
+                reader,
+                data["reason"],
+                data["details"],
+                current_app.config["FLAG_REPORT_THRESHOLD"],
+            )
+        except CommentRefused as refused:
+            db.session.rollback()
+            refuse(refused)
+        limits.spend(["flag"], reader, created=existing is None)
+        db.session.commit()
+        result = {
+            "id": flag.id,
+            "comment_id": flag.comment_id,
+            "reason": flag.reason,
+            "details": flag.details,
+            "created_at": flag.created_at,
+        }
+        if token:
+            result["reader_token"] = token
+        return result

@@ -1,0 +1,94 @@
+"""Abuse limits per reader and per IP-prefix hash (SPEC §6), counted in Flask-Limiter's storage.
+
+Views call `spend(...)` once the input has passed every check and before they commit, so a
+refused or mistyped submission costs nothing. Limits are strings from the config ("1 per 15
+seconds;20 per day"); the counters live in the storage Flask-Limiter was given
+(`RATELIMIT_STORAGE_URI`: Redis when `REDIS_URL` is set, else memory), under
+`RATELIMIT_KEY_PREFIX`.
+"""
+
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask import current_app
+from limits import RateLimitItem, parse_many
+from werkzeug.exceptions import TooManyRequests
+
+from ..extensions import db, limiter
+from ..models import Reader
+from .identity import request_ip_hash
+
+
+@dataclass(frozen=True)
+class Action:
+    reader_setting: str | None
+    ip_setting: str | None
+    message: str
+
+
+ACTIONS = {
+    "comment": Action("COMMENT_LIMIT", "COMMENT_LIMIT_PER_IP", "You are commenting too often."),
+    "edit": Action("COMMENT_EDIT_LIMIT", None, "You are editing too often."),
+    "forecast": Action("FORECAST_LIMIT", "FORECAST_LIMIT_PER_IP", "Too many forecasts."),
+    "flag": Action("FLAG_LIMIT", "FLAG_LIMIT_PER_IP", "You are flagging too often."),
+    "new_reader": Action(None, "NEW_READER_LIMIT_PER_IP", "Too many new readers from here."),
+}
+
+
+class RateLimited(TooManyRequests):
+    """429 with a Retry-After header; the API and the pages render it in their own way."""
+
+    def __init__(self, message: str, retry_after: int):
+        unit = "second" if retry_after == 1 else "seconds"
+        super().__init__(f"{message} Try again in {retry_after} {unit}.", retry_after=retry_after)
+
+
+def enabled() -> bool:
+    return bool(current_app.config.get("RATELIMIT_ENABLED", True)) and limiter.enabled
+
+
+def spend(actions: Iterable[str], reader: Reader, created: bool = False) -> None:
+    """Count one of each action for the reader and the client's IP hash, or raise RateLimited.
+
+    `created` says the request created the reader, which counts against the new-readers limit
+    of the IP hash.
+
+    All limits are tested before any is counted, so a refused request spends nothing; when a
+    limit is spent the session is rolled back, so nothing the request wrote is kept.
+    """
+    if not enabled():
+        return
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "predictions"
+    ip_key = request_ip_hash()
+    checks: list[tuple[RateLimitItem, tuple[str, ...], str]] = []
+    for name in [*actions, *(["new_reader"] if created else [])]:
+        action = ACTIONS[name]
+        if action.reader_setting:
+            for item in parse_many(current_app.config[action.reader_setting]):
+                checks.append((item, (prefix, name, "reader", reader.id), action.message))
+        if action.ip_setting:
+            for item in parse_many(current_app.config[action.ip_setting]):
+                checks.append((item, (prefix, name, "ip", ip_key), action.message))
+    strategy = limiter.limiter
+    breached = [check for check in checks if not strategy.test(check[0], *check[1])]
+    if not breached:
+        # Another request may have spent the last unit between test and hit.
+        breached = [check for check in checks if not strategy.hit(check[0], *check[1])]
+    if breached:
+        now = time.time()
+        # Storages round their clocks differently: never promise more than the window.
+        wait = max(
+            min(
+                math.ceil(strategy.get_window_stats(item, *key).reset_time - now), item.get_expiry()
+            )
+            for item, key, _message in breached
+        )
+        db.session.rollback()
+        raise RateLimited(breached[0][2], max(1, wait))
+
+
+def spend_forecast(reader: Reader, created: bool, with_comment: bool) -> None:
+    """The limits of a forecast submission (and of its comment, and of a reader it created)."""
+    spend(["forecast", *(["comment"] if with_comment else [])], reader, created)

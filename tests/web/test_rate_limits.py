@@ -1,0 +1,222 @@
+"""Abuse limits per reader and per IP hash (SPEC §6), in memory and in Redis: 429 with
+Retry-After, in the API's error shape or as a page, and nothing stored."""
+
+import uuid
+
+import pytest
+import redis
+
+from ..conftest import table_counts
+from .commenting import SLUG, Commenter, add_comment, new_commenter
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def redis_answers() -> bool:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+    return True
+
+
+STORAGES = [
+    "memory",
+    pytest.param(
+        "redis", marks=pytest.mark.skipif(not redis_answers(), reason="no local Redis server")
+    ),
+]
+# Wide enough to stay out of the way; each test narrows the limit it is about.
+WIDE = "1000 per second"
+
+
+@pytest.fixture(params=STORAGES)
+def storage_config(request):
+    prefix = f"test-{uuid.uuid4().hex}"
+    storage = "memory://" if request.param == "memory" else REDIS_URL
+    yield {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": storage,
+        "RATELIMIT_KEY_PREFIX": prefix,
+        **{
+            name: WIDE
+            for name in (
+                "COMMENT_LIMIT",
+                "COMMENT_LIMIT_PER_IP",
+                "COMMENT_EDIT_LIMIT",
+                "FORECAST_LIMIT",
+                "FORECAST_LIMIT_PER_IP",
+                "FLAG_LIMIT",
+                "FLAG_LIMIT_PER_IP",
+                "NEW_READER_LIMIT_PER_IP",
+            )
+        },
+    }
+    if request.param == "redis":
+        server = redis.Redis.from_url(REDIS_URL)
+        keys = list(server.scan_iter(f"*{prefix}*"))
+        if keys:
+            server.delete(*keys)
+
+
+@pytest.fixture
+def extra_config() -> dict:
+    return {}
+
+
+@pytest.fixture
+def app_config(storage_config, extra_config):
+    return {**storage_config, **extra_config}
+
+
+def assert_429(response, window_seconds: int) -> None:
+    assert response.status_code == 429
+    retry_after = int(response.headers["Retry-After"])
+    assert 1 <= retry_after <= window_seconds
+
+
+def test_second_comment_within_fifteen_seconds_is_429_with_retry_after(app, seed):
+    app.config["COMMENT_LIMIT"] = "1 per 15 seconds;20 per day"
+    author = new_commenter(app)
+    assert author.post("first").status_code == 202
+    before = table_counts(app)
+    response = author.post("second")
+    assert_429(response, 15)
+    body = response.json
+    assert (body["code"], body["status"]) == (429, "Too Many Requests")
+    assert "commenting too often" in body["message"]
+    assert table_counts(app) == before
+
+
+def test_daily_comment_limit_counts_every_comment_of_the_day(app, seed):
+    app.config["COMMENT_LIMIT"] = "100 per 15 seconds;3 per day"
+    author = new_commenter(app)
+    for n in range(3):
+        assert author.post(f"comment {n}").status_code == 202
+    assert_429(author.post("one too many"), 24 * 3600)
+
+
+def test_a_refused_comment_spends_nothing(app, seed):
+    app.config["COMMENT_LIMIT"] = "1 per 15 seconds"
+    author = new_commenter(app)
+    assert author.post("   ").status_code == 422
+    assert author.post("x" * 2001).status_code == 422
+    assert author.post("now a real one").status_code == 202
+
+
+def test_limit_is_per_reader(app, seed):
+    app.config["COMMENT_LIMIT"] = "1 per 15 seconds"
+    first, second = new_commenter(app), new_commenter(app)
+    assert first.post("mine").status_code == 202
+    assert second.post("also mine").status_code == 202
+    assert first.post("again").status_code == 429
+
+
+def test_per_ip_limit_catches_readers_who_shed_their_identity(app, seed):
+    app.config["COMMENT_LIMIT_PER_IP"] = "2 per minute"
+    for n in range(2):
+        assert new_commenter(app).post(f"fresh reader {n}").status_code == 202
+    assert_429(new_commenter(app).post("yet another identity"), 60)
+    elsewhere = new_commenter(app)
+    elsewhere.client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert elsewhere.post("from another network").status_code == 202
+
+
+def test_forecasts_are_limited_per_hour(app, seed):
+    app.config["FORECAST_LIMIT"] = "2 per hour"
+    reader = new_commenter(app)
+    assert reader.forecast({"us-eu-strain": 50}).status_code == 201
+    assert reader.forecast({"us-eu-strain": 55}).status_code == 201
+    before = table_counts(app)
+    assert_429(reader.forecast({"us-eu-strain": 60}), 3600)
+    assert table_counts(app) == before
+
+
+def test_forecast_with_a_comment_spends_the_comment_limit_too(app, seed):
+    app.config["COMMENT_LIMIT"] = "1 per 15 seconds"
+    reader = new_commenter(app)
+    assert reader.forecast({"us-eu-strain": 50}, comment="why").status_code == 201
+    assert reader.forecast({"us-eu-strain": 55}).status_code == 201
+    before = table_counts(app)
+    assert reader.forecast({"us-eu-strain": 60}, comment="why not").status_code == 429
+    assert table_counts(app) == before
+
+
+def test_flags_are_limited_per_hour(app, seed):
+    app.config["FLAG_LIMIT"] = "1 per hour"
+    author = new_commenter(app)
+    first = add_comment(app, author.reader_id, "one")
+    second = add_comment(app, author.reader_id, "two")
+    flagger = new_commenter(app)
+    assert flagger.flag(first).status_code == 201
+    before = table_counts(app)
+    assert_429(flagger.flag(second), 3600)
+    assert table_counts(app) == before
+
+
+def test_new_readers_per_ip_hash_per_day(app, client, seed):
+    app.config["NEW_READER_LIMIT_PER_IP"] = "2 per day"
+    for n in range(2):
+        assert Commenter(app, app.test_client()).post(f"new {n}").status_code == 202
+    before = table_counts(app)
+    assert_429(Commenter(app, app.test_client()).post("third new reader"), 24 * 3600)
+    assert table_counts(app) == before
+    # A reader who already exists is not a new one.
+    assert new_commenter(app).post("an old hand").status_code == 202
+
+
+def test_page_form_gets_a_429_page_with_retry_after(app, client, seed):
+    app.config["COMMENT_LIMIT"] = "1 per 15 seconds"
+    client.post(f"/q/{SLUG}/comments", data={"c-body": "first"})
+    before = table_counts(app)
+    response = client.post(f"/q/{SLUG}/comments", data={"c-body": "second"})
+    assert_429(response, 15)
+    assert response.content_type.startswith("text/html")
+    assert "commenting too often" in response.get_data(as_text=True)
+    assert table_counts(app) == before
+
+
+def test_forecast_page_form_is_limited_too(app, client, seed):
+    app.config["FORECAST_LIMIT"] = "1 per hour"
+    assert client.post(f"/q/{SLUG}", data={"p_us_eu_strain": "50"}).status_code == 303
+    assert_429(client.post(f"/q/{SLUG}", data={"p_us_eu_strain": "60"}), 3600)
+
+
+def test_limits_are_off_when_disabled(app, seed):
+    app.config["COMMENT_LIMIT"] = "1 per hour"
+    app.config["RATELIMIT_ENABLED"] = False
+    author = new_commenter(app)
+    assert author.post("one").status_code == 202
+    assert author.post("two").status_code == 202
+
+
+def new_reader_from(app, remote: str, forwarded: str):
+    """A request without identity (so it creates a reader) from `remote`, claiming `forwarded`."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = remote
+    return client.post(
+        f"/api/v1/questions/{SLUG}/comments",
+        json={"body": f"from {forwarded} via {remote}"},
+        headers={"X-Forwarded-For": forwarded},
+    )
+
+
+def test_spoofed_forwarded_for_is_ignored_without_trusted_proxies(app, seed):
+    app.config["NEW_READER_LIMIT_PER_IP"] = "1 per day"
+    assert new_reader_from(app, "203.0.113.5", "192.0.2.1").status_code == 202
+    # A different forged address from the same client changes nothing.
+    assert new_reader_from(app, "203.0.113.5", "198.51.100.99").status_code == 429
+
+
+class TestBehindOneProxy:
+    @pytest.fixture
+    def extra_config(self):
+        return {"TRUSTED_PROXIES": 1}
+
+    def test_forwarded_for_from_the_proxy_is_honoured(self, app, seed):
+        app.config["NEW_READER_LIMIT_PER_IP"] = "1 per day"
+        assert new_reader_from(app, "10.0.0.1", "192.0.2.1").status_code == 202
+        # Another client behind the same proxy is another network.
+        assert new_reader_from(app, "10.0.0.1", "198.51.100.1").status_code == 202
+        # The same client through another proxy address is still the same client.
+        assert new_reader_from(app, "10.0.0.2", "192.0.2.77").status_code == 429
