@@ -10,6 +10,7 @@ ENVIRONMENT_SETTINGS = {
     "SECRET_KEY": str,
     "REDIS_URL": str,
     "MIN_CROWD": int,
+    "AGGREGATE_CACHE_SECONDS": float,
     "TRUSTED_PROXIES": int,
     "MAX_CONTENT_LENGTH": int,
     "FRAME_ANCESTORS": str,
@@ -35,6 +36,9 @@ class Defaults:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
     SEED_QUESTION = True
+    # How long a computed recency median is reused (Redis when REDIS_URL is set); 0: never.
+    AGGREGATE_CACHE_SECONDS = 5.0
+    AGGREGATE_CACHE_PREFIX = "predictions:cache:"
 
 
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:

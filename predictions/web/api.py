@@ -18,6 +18,7 @@ from ..schemas import (
 )
 from ..services import forecasts, questions, readers
 from ..validation import check_probabilities
+from . import crowd
 from .errors import PredictionsApi
 from .identity import SESSION_KEY, bearer_token, current_reader, request_ip_hash
 
@@ -109,7 +110,7 @@ class Forecasts(MethodView):
                 "probabilities": {k: f.percent for k, f in active.items()},
                 "created_at": max(f.created_at for f in active.values()),
             },
-            "comparison": comparison(question, active),
+            "comparison": comparison(question, active, reader),
             "comment": comment and {"id": comment.id, "status": comment.status},
         }
         if token:
@@ -117,13 +118,15 @@ class Forecasts(MethodView):
         return result
 
 
-def comparison(question: Question, active: dict) -> dict:
-    """The reader's numbers beside the article's, in points."""
+def comparison(question: Question, active: dict, reader=None) -> dict:
+    """The reader's numbers beside the article's, in points (and the crowd's, once visible)."""
+    crowd_rows = crowd.comparison(question, reader, active) if reader is not None else {}
     return {
         s.key: {
             "you": active[s.key].percent,
             "article": s.baseline,
             "delta_pp": active[s.key].percent - s.baseline,
+            **crowd_rows.get(s.key, {}),
         }
         for s in question.scenarios
         if s.key in active
@@ -158,3 +161,6 @@ def init_app(app: Flask) -> None:
     app.extensions["predictions_api"] = api
     csrf.exempt(blp)  # checked in check_body_and_csrf, where bearer clients are told apart
     api.register_blueprint(blp)
+    from . import api_aggregates
+
+    api.register_blueprint(api_aggregates.blp)
