@@ -55,6 +55,10 @@ def register_blueprints(app: Flask) -> None:
     identity.init_app(app)
     app.register_blueprint(pages.bp)
     api.init_app(app)
+    from .web import health, results
+
+    app.register_blueprint(results.bp)
+    app.register_blueprint(health.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -54,7 +54,8 @@ def clear_caches() -> None:
         cache.clear()
 
 
-def _cache_seconds() -> float:
+def cache_seconds() -> float:
+    """How old a recency median may be (AGGREGATE_CACHE_SECONDS)."""
     return float(current_app.config["AGGREGATE_CACHE_SECONDS"])
 
 
@@ -71,14 +72,14 @@ def visibility(question: Question, reader: Reader | None = None) -> CrowdVisibil
 
 def current(question: Question) -> list[ScenarioCrowd]:
     """The crowd now (recency medians may be AGGREGATE_CACHE_SECONDS old)."""
-    return aggregates.current(question, _caches()["recency"], _cache_seconds())
+    return aggregates.current(question, _caches()["recency"], cache_seconds())
 
 
 def history(question: Question) -> list[HistoryPoint]:
     """Daily snapshots and the live point."""
     caches = _caches()
     return aggregates.history(
-        question, cache=caches["recency"], cache_seconds=_cache_seconds(), past=caches["past"]
+        question, cache=caches["recency"], cache_seconds=cache_seconds(), past=caches["past"]
     )
 
 
