@@ -54,6 +54,15 @@ class MemoryCache:
             while len(self._entries) > self._max_entries:
                 self._entries.popitem(last=False)
 
+    def add(self, key: str, value: object, seconds: float) -> bool:
+        """Store only if the key is absent (or expired); whether this call stored it."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] > self._clock():
+                return False
+        self.set(key, value, seconds)
+        return True
+
     def clear(self) -> None:
         """Forget everything."""
         with self._lock:
@@ -79,6 +88,13 @@ class RedisCache:
         milliseconds = int(seconds * 1000)
         if milliseconds > 0:
             self._redis.set(self._prefix + key, json.dumps(value), px=milliseconds)
+
+    def add(self, key: str, value: object, seconds: float) -> bool:
+        """Store only if the key is absent (SET NX); whether this call stored it."""
+        milliseconds = max(1, int(seconds * 1000))
+        return bool(
+            self._redis.set(self._prefix + key, json.dumps(value), px=milliseconds, nx=True)
+        )
 
     def clear(self) -> None:
         """Forget every key of this cache's prefix."""

@@ -4,6 +4,7 @@ or from the forecasts active at a given time."""
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
+from time import time as epoch
 
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -19,6 +20,9 @@ from . import counts
 
 # Share of the total recency weight that the newest-forecasts window may leave out.
 RECENCY_TOLERANCE = 1e-9
+# A cached recency median is due after the configured seconds, but served (to all but the one
+# caller refreshing it) for this many times as long.
+STALE_FACTOR = 12
 
 
 class Cache:
@@ -26,6 +30,7 @@ class Cache:
 
     def get(self, key: str) -> object: ...
     def set(self, key: str, value: object, seconds: float) -> None: ...
+    def add(self, key: str, value: object, seconds: float) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,23 @@ def _crowd(scenario: Scenario, by_percent: dict[int, int], recency: float | None
     return ScenarioCrowd(scenario.key, scenario.label, aggregate)
 
 
+def _cached_recency(scenario_id: int, n: int, cache: Cache, seconds: float) -> float | None:
+    """The recency median, at most `seconds` old, recomputed by one caller at a time."""
+    # Stale-while-revalidate: an entry stays usable for a while after it is due, and only the
+    # caller that wins the claim recomputes it; the others serve the previous value meanwhile,
+    # so a busy question never has every worker scanning the newest forecasts at once.
+    key = f"recency:{scenario_id}"
+    entry = cache.get(key)
+    usable = isinstance(entry, dict) and entry.get("value") is not None and n > 0
+    if usable and (epoch() < entry["fresh_until"] or not cache.add(key + ":claim", 1, seconds)):
+        return entry["value"]
+    value = recency_median(scenario_id, n)
+    if value is not None:
+        entry = {"value": value, "fresh_until": epoch() + seconds}
+        cache.set(key, entry, max(seconds * STALE_FACTOR, 60))
+    return value
+
+
 def current(
     question: Question, cache: Cache | None = None, cache_seconds: float = 0
 ) -> list[ScenarioCrowd]:
@@ -101,12 +123,10 @@ def current(
     for scenario in question.scenarios:
         by_percent = by_scenario[scenario.id]
         n = sum(by_percent.values())
-        key = f"recency:{scenario.id}"
-        recency = cache.get(key) if cache is not None and cache_seconds > 0 else None
-        if not isinstance(recency, int | float) or n == 0:
+        if cache is not None and cache_seconds > 0:
+            recency = _cached_recency(scenario.id, n, cache, cache_seconds)
+        else:
             recency = recency_median(scenario.id, n)
-            if cache is not None and recency is not None:
-                cache.set(key, recency, cache_seconds)
         result.append(_crowd(scenario, by_percent, recency))
     return result
 

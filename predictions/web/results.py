@@ -48,9 +48,12 @@ def _trend(points: list[HistoryPoint], key: str) -> tuple[charts.TrendPoint, ...
     for point in points:
         aggregate = next(c.aggregate for c in point.scenarios if c.key == key)
         if aggregate.n:
+            # The live point is drawn at the minute: the chart (memoised) then stays the same
+            # markup between requests until the numbers themselves move.
+            at = point.at.replace(second=0, microsecond=0) if point.live else point.at
             result.append(
                 charts.TrendPoint(
-                    at=point.at,
+                    at=at,
                     median=aggregate.median,
                     p25=aggregate.p25,
                     p75=aggregate.p75,
