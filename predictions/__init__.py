@@ -50,7 +50,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import api, comments, health, identity, pages, privacy, request_log, security
+    from .web import api, comments, health, identity, pages, privacy, request_log, results, security
 
     request_log.init_app(app)
     security.init_app(app)
@@ -59,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     health.init_app(app)
     app.register_blueprint(comments.bp)
     app.register_blueprint(privacy.bp)
+    app.register_blueprint(results.bp)
     api.init_app(app)
 
 

@@ -274,6 +274,29 @@ def _counts_percentile(cumulative: Sequence[int], n: int, q: float) -> float:
     return x_lo + (h - lo) * (x_hi - x_lo)
 
 
+def _counts_by_percent(counts: Mapping[int, int]) -> list[int]:
+    """The 99 counts of percents 1..99 from a {percent: count} mapping, checked."""
+    by_percent = [0] * (MAX_PERCENT - MIN_PERCENT + 1)
+    for percent, count in counts.items():
+        _check_percent(percent, "percent")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"count for {percent} must be an int >= 0, got {count!r}")
+        by_percent[percent - MIN_PERCENT] = count
+    return by_percent
+
+
+def window_recency_median(recent_oldest_first: Sequence[int], n: int) -> float:
+    """Recency-weighted median of the newest m <= n of n active percents, oldest first."""
+    for percent in recent_oldest_first:
+        _check_percent(percent, "recent percent")
+    m = len(recent_oldest_first)
+    if m == 0:
+        raise ValueError("recent_oldest_first must hold at least one forecast")
+    if m > n:
+        raise ValueError(f"{m} recent forecasts but only {n} counted")
+    return float(weighted_median(recent_oldest_first, _window_weights(n, m)))
+
+
 def aggregate_counts(
     counts: Mapping[int, int], baseline: int, recent_oldest_first: Sequence[int]
 ) -> ScenarioAggregate:
@@ -284,12 +307,7 @@ def aggregate_counts(
     # left out (each weighs at most exp(sqrt(n-m) - sqrt(n))), so m == n is exact and
     # m = recency_window(n) leaves out less than its tolerance of the total weight.
     _check_percent(baseline, "baseline")
-    by_percent = [0] * (MAX_PERCENT - MIN_PERCENT + 1)
-    for percent, count in counts.items():
-        _check_percent(percent, "percent")
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise ValueError(f"count for {percent} must be an int >= 0, got {count!r}")
-        by_percent[percent - MIN_PERCENT] = count
+    by_percent = _counts_by_percent(counts)
     for percent in recent_oldest_first:
         _check_percent(percent, "recent percent")
     n = sum(by_percent)
@@ -304,7 +322,35 @@ def aggregate_counts(
         return _empty(baseline)
     if m == 0:
         raise ValueError("recent_oldest_first must hold at least one forecast when n > 0")
+    return _aggregate_by_percent(
+        by_percent, baseline, window_recency_median(recent_oldest_first, n)
+    )
 
+
+def aggregate_counts_with_recency(
+    counts: Mapping[int, int], baseline: int, recency_median: float | None
+) -> ScenarioAggregate:
+    """Aggregate from per-percent counts with a recency median computed earlier (e.g. cached)."""
+    # The recency median needs the readers' order, which counts do not keep: callers that
+    # cache it (or stored it in a daily snapshot) hand it back here with the exact counts.
+    _check_percent(baseline, "baseline")
+    by_percent = _counts_by_percent(counts)
+    n = sum(by_percent)
+    if n == 0:
+        return _empty(baseline)
+    if recency_median is None:
+        raise ValueError("recency_median is required when n > 0")
+    recency = float(recency_median)
+    if not (math.isfinite(recency) and MIN_PERCENT <= recency <= MAX_PERCENT):
+        raise ValueError(f"recency_median must be a percent in 1..99, got {recency_median!r}")
+    return _aggregate_by_percent(by_percent, baseline, recency)
+
+
+def _aggregate_by_percent(
+    by_percent: Sequence[int], baseline: int, recency_median: float
+) -> ScenarioAggregate:
+    """The O(99) statistics of checked counts (n > 0) with the given recency median."""
+    n = sum(by_percent)
     cumulative: list[int] = []
     running = 0
     histogram = [0] * HISTOGRAM_BINS
@@ -324,7 +370,7 @@ def aggregate_counts(
         mean_logit=math.fsum(_logit_percent(p) * c for p, c in pairs) / n,
         p25=_counts_percentile(cumulative, n, 0.25),
         p75=_counts_percentile(cumulative, n, 0.75),
-        recency_median=weighted_median(recent_oldest_first, _window_weights(n, m)),
+        recency_median=recency_median,
         above=sum(c for p, c in pairs if p > baseline),
         equal=by_percent[baseline - MIN_PERCENT],
         below=sum(c for p, c in pairs if p < baseline),

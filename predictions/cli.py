@@ -1,5 +1,6 @@
 """Command-line groups: flask --app predictions questions …"""
 
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -102,6 +103,9 @@ def doctor_command() -> None:
 
 scenarios_cli = AppGroup("scenarios", help="List scenarios and resolve them.")
 
+demo_cli = AppGroup("demo", help="Synthetic data for demos and benchmarks.")
+aggregates_cli = AppGroup("aggregates", help="Repair the crowd's counts, store daily history.")
+
 
 def _question_or_fail(slug: str):
     question = question_service.get_by_slug(slug)
@@ -161,8 +165,56 @@ def purge_pending_command(days: int) -> None:
     )
 
 
+@demo_cli.command("populate")
+@click.argument("slug")
+@click.option("--readers", type=click.IntRange(min=0), required=True, help="How many to add.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--days", type=click.FloatRange(min=0.01), default=7.0, show_default=True)
+@click.option("--update-share", type=click.FloatRange(0, 1), default=0.1, show_default=True)
+def populate_command(slug: str, readers: int, seed: int, days: float, update_share: float):
+    """Add N synthetic readers who forecast every scenario over the last days."""
+    from .services import demo
+
+    question = _question_or_fail(slug)
+    started = time.monotonic()
+    result = demo.populate(question, readers, seed=seed, days=days, update_share=update_share)
+    db.session.commit()
+    click.echo(
+        f"{slug}: added {result.readers} readers and {result.forecasts} forecasts "
+        f"({time.monotonic() - started:.1f} s). Daily history is computed on first read, or "
+        f"now with: flask --app predictions aggregates snapshot {slug}"
+    )
+
+
+@aggregates_cli.command("recount")
+@click.argument("slug")
+def recount_command(slug: str) -> None:
+    """Set the per-percent counts and the forecaster count from the forecasts themselves."""
+    from .services import counts
+
+    question = _question_or_fail(slug)
+    wrong = counts.rebuild(question)
+    db.session.commit()
+    click.echo(f"{slug}: {wrong} stored numbers were off and are now repaired")
+
+
+@aggregates_cli.command("snapshot")
+@click.argument("slug")
+def snapshot_command(slug: str) -> None:
+    """Compute and store the crowd at the end of every completed UTC day not stored yet."""
+    from .services import aggregates
+
+    question = _question_or_fail(slug)
+    started = time.monotonic()
+    points = aggregates.snapshots(question)
+    db.session.commit()
+    click.echo(f"{slug}: {len(points)} days of history ({time.monotonic() - started:.1f} s)")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(questions_cli)
-    app.cli.add_command(doctor_command)
     app.cli.add_command(scenarios_cli)
     app.cli.add_command(comments_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(aggregates_cli)
+    app.cli.add_command(doctor_command)

@@ -10,6 +10,7 @@ ENVIRONMENT_SETTINGS = {
     "SECRET_KEY": str,
     "REDIS_URL": str,
     "MIN_CROWD": int,
+    "AGGREGATE_CACHE_SECONDS": float,
     "TRUSTED_PROXIES": int,
     "MAX_CONTENT_LENGTH": int,
     "FRAME_ANCESTORS": str,
@@ -62,6 +63,10 @@ class Defaults:
     COMMENT_EDIT_WINDOW_SECONDS = 600
     COMMENT_PAGE_SIZE = 20
     FLAG_REPORT_THRESHOLD = 3
+
+    # How long a computed recency median is reused (Redis when REDIS_URL is set); 0: never.
+    AGGREGATE_CACHE_SECONDS = 5.0
+    AGGREGATE_CACHE_PREFIX = "predictions:cache:"
 
 
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:

@@ -89,6 +89,9 @@ class Question(db.Model):
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Readers with a standing forecast on the question, bans excluded; kept in step with every
+    # forecast change (like ScenarioCount) so that nobody counts distinct readers per request.
+    forecaster_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     scenarios: Mapped[list["Scenario"]] = relationship(
         back_populates="question", order_by="Scenario.position", lazy="selectin"

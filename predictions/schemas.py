@@ -1,5 +1,7 @@
 """marshmallow schemas: the API's input and output, declared once, every field explicit."""
 
+from datetime import UTC
+
 from marshmallow import Schema, fields, validate
 
 from .validation import (
@@ -13,6 +15,20 @@ from .validation import (
 )
 
 PERCENT_DOC = {"type": "integer", "minimum": PERCENT_MIN, "maximum": PERCENT_MAX}
+
+
+class Rounded(fields.Float):
+    """A number rounded for people: 2 decimals, whole numbers without a fraction (40, 42.72)."""
+
+    def __init__(self, places: int = 2, **kwargs):
+        super().__init__(**kwargs)
+        self.places = places
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        rounded = round(float(value), self.places)
+        return int(rounded) if rounded.is_integer() else rounded
 
 
 class ScenarioSchema(Schema):
@@ -76,6 +92,8 @@ class ComparisonSchema(Schema):
     you = fields.Integer(dump_only=True)
     article = fields.Integer(dump_only=True)
     delta_pp = fields.Integer(dump_only=True, metadata={"description": "you - article, points"})
+    crowd_median = Rounded(dump_only=True, metadata={"description": "Once the crowd is visible"})
+    crowd_summary = fields.String(dump_only=True, metadata={"description": "Once visible"})
 
 
 class CommentRefSchema(Schema):
@@ -291,3 +309,66 @@ class ExportSchema(Schema):
     forecasts = fields.List(fields.Nested(ExportForecastSchema), dump_only=True)
     comments = fields.List(fields.Nested(ExportCommentSchema), dump_only=True)
     flags = fields.List(fields.Nested(ExportFlagSchema), dump_only=True)
+
+
+# --- crowd aggregates (results) ---------------------------------------------------------------
+
+
+def _crowd_number(description: str, places: int = 2) -> Rounded:
+    return Rounded(
+        places=places, dump_only=True, allow_none=True, metadata={"description": description}
+    )
+
+
+class CrowdRowSchema(Schema):
+    key = fields.String(dump_only=True)
+    label = fields.String(dump_only=True)
+    baseline = fields.Integer(dump_only=True, metadata={"description": "The article's percent"})
+    n = fields.Integer(
+        dump_only=True, metadata={"description": "Active forecasts (absent while hidden)"}
+    )
+    median = _crowd_number("Median percent (headline)")
+    mean = _crowd_number("Mean percent")
+    gmo = _crowd_number("Geometric mean of odds, in percent")
+    p25 = _crowd_number("25th percentile")
+    p75 = _crowd_number("75th percentile")
+    recency_median = _crowd_number("Recency-weighted median (may lag a few seconds)")
+    extremized = _crowd_number("Neyman-extremized geometric mean of odds")
+    delta_pp = _crowd_number("median - baseline, in points")
+    odds_ratio = _crowd_number("Odds of the median over odds of the baseline", places=4)
+    share_above = _crowd_number("Percent of forecasts above the baseline")
+    share_equal = _crowd_number("Percent of forecasts equal to the baseline")
+    share_below = _crowd_number("Percent of forecasts below the baseline")
+    histogram = fields.List(
+        fields.Integer(), dump_only=True, metadata={"description": "20 bins of 5 points"}
+    )
+
+
+class AggregateSchema(Schema):
+    forecaster_count = fields.Integer(dump_only=True)
+    visible = fields.Boolean(dump_only=True)
+    hidden_reason = fields.String(dump_only=True, allow_none=True)
+    scenarios = fields.List(fields.Nested(CrowdRowSchema), dump_only=True)
+
+
+class HistoryPointSchema(Schema):
+    at = fields.DateTime(dump_only=True)
+    live = fields.Boolean(dump_only=True, metadata={"description": "true for the point now"})
+    scenarios = fields.List(fields.Nested(CrowdRowSchema), dump_only=True)
+
+
+class HistorySchema(AggregateSchema):
+    at = fields.DateTime(dump_only=True, metadata={"description": "With ?at=: the instant"})
+    points = fields.List(
+        fields.Nested(HistoryPointSchema),
+        dump_only=True,
+        metadata={"description": "Without ?at=: the end of each past UTC day, then now"},
+    )
+
+
+class HistoryQuerySchema(Schema):
+    at = fields.AwareDateTime(
+        load_default=None,
+        default_timezone=UTC,
+        metadata={"description": "ISO 8601 time (UTC if no offset): the crowd at that instant"},
+    )

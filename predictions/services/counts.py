@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from ..extensions import db
-from ..models import Forecast, Reader, Scenario, ScenarioCount
+from ..models import Forecast, Question, Reader, Scenario, ScenarioCount
 from ..validation import PERCENT_MAX, PERCENT_MIN
 
 PERCENTS = range(PERCENT_MIN, PERCENT_MAX + 1)
@@ -24,12 +24,26 @@ def shift(scenario_id: int, percent: int, delta: int) -> None:
     )
 
 
+def shift_forecasters(question_id: int, delta: int) -> None:
+    """Move a question's forecaster count; atomic like shift."""
+    db.session.execute(
+        db.update(Question)
+        .where(Question.id == question_id)
+        .values(forecaster_count=Question.forecaster_count + delta)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def shift_reader(reader: Reader, delta: int) -> None:
     """Take a reader's standing forecasts out of the counts (-1) or put them back (+1)."""
+    questions = set()
     for forecast in db.session.scalars(
         db.select(Forecast).where(Forecast.reader_id == reader.id, Forecast.ended_at.is_(None))
     ):
         shift(forecast.scenario_id, forecast.percent, delta)
+        questions.add(forecast.question_id)
+    for question_id in sorted(questions):
+        shift_forecasters(question_id, delta)
 
 
 def counts_for(scenario_ids: Iterable[int]) -> dict[int, dict[int, int]]:
@@ -63,3 +77,47 @@ def recount(scenario_ids: Iterable[int]) -> dict[int, dict[int, int]]:
     for scenario_id, percent, count in rows:
         result[scenario_id][percent] = count
     return result
+
+
+def count_forecasters(question_id: int) -> int:
+    """Readers with a standing forecast on the question, bans excluded (the slow, obvious way)."""
+    return db.session.scalar(
+        db.select(db.func.count(db.distinct(Forecast.reader_id)))
+        .join(Reader, Reader.id == Forecast.reader_id)
+        .where(
+            Forecast.question_id == question_id,
+            Forecast.ended_at.is_(None),
+            Reader.banned_at.is_(None),
+        )
+    )
+
+
+def rebuild(question: Question) -> int:
+    """Set the question's counts from its forecasts; returns how many stored numbers were off."""
+    ids = [s.id for s in question.scenarios]
+    before = counts_for(ids)
+    after = recount(ids)
+    db.session.execute(db.delete(ScenarioCount).where(ScenarioCount.scenario_id.in_(ids)))
+    db.session.execute(
+        db.insert(ScenarioCount),
+        [
+            {"scenario_id": i, "percent": p, "count": after[i].get(p, 0)}
+            for i in ids
+            for p in PERCENTS
+        ],
+    )
+    wrong = sum(before[i].get(p, 0) != after[i].get(p, 0) for i in ids for p in PERCENTS)
+    forecasters = count_forecasters(question.id)
+    stored = db.session.scalar(
+        db.select(Question.forecaster_count).where(Question.id == question.id)
+    )
+    if stored != forecasters:
+        wrong += 1
+        db.session.execute(
+            db.update(Question)
+            .where(Question.id == question.id)
+            .values(forecaster_count=forecasters)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.flush()
+    return wrong

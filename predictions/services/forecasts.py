@@ -53,7 +53,10 @@ def submit(
     if resolved := resolved_keys(question, probabilities):
         raise ScenarioResolved(resolved)
     now = now or utcnow()
+    _lock(reader)
     current = active_forecasts(reader, question)
+    if not current and probabilities and reader.banned_at is None:
+        counts.shift_forecasters(question.id, +1)
     for key, percent in probabilities.items():
         previous = current.get(key)
         if previous is not None and previous.percent == percent:
@@ -83,13 +86,26 @@ def withdraw(
     Forecasts on resolved scenarios stay: they are what was scored.
     """
     now = now or utcnow()
+    _lock(reader)
+    active = active_forecasts(reader, question)
     closed = []
-    for key, forecast in active_forecasts(reader, question).items():
+    for key, forecast in active.items():
         if scenario_key in (None, key) and forecast.scenario.outcome is None:
             _end(forecast, now, reader)
             closed.append(key)
+    if closed and len(closed) == len(active) and reader.banned_at is None:
+        counts.shift_forecasters(question.id, -1)
     db.session.flush()
     return closed
+
+
+def _lock(reader: Reader) -> None:
+    # One reader's writes (and a ban) take turns: each then sees the others' committed rows,
+    # so the forecaster count moves exactly once per reader.  SQLite serialises writers anyway
+    # (FOR UPDATE is not rendered there).
+    reader.banned_at = db.session.scalar(
+        db.select(Reader.banned_at).where(Reader.id == reader.id).with_for_update()
+    )
 
 
 def _end(forecast: Forecast, now: datetime, reader: Reader) -> None:

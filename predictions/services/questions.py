@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ..extensions import db
-from ..models import Forecast, Question, QuestionStatus, Reader, Scenario
+from ..models import Question, QuestionStatus, Scenario
 from ..question_file import QuestionSpec, parse_question
 from . import counts
 
@@ -104,15 +104,8 @@ def list_questions() -> list[CountedQuestion]:
 
 def forecaster_count(question: Question) -> int:
     """Readers with at least one active forecast on the question, bans excluded."""
-    return db.session.scalar(
-        db.select(db.func.count(db.distinct(Forecast.reader_id)))
-        .join(Reader, Reader.id == Forecast.reader_id)
-        .where(
-            Forecast.question_id == question.id,
-            Forecast.ended_at.is_(None),
-            Reader.banned_at.is_(None),
-        )
-    )
+    # Read fresh: the counter moves by atomic UPDATEs that bypass the session's objects.
+    return db.session.scalar(db.select(Question.forecaster_count).where(Question.id == question.id))
 
 
 def set_status(question: Question, status: QuestionStatus) -> None:

@@ -19,7 +19,7 @@ from ..schemas import (
 from ..services import forecasts, questions, readers, scores
 from ..services.comments import CommentRefused, status_for_author
 from ..validation import check_probabilities
-from . import limits
+from . import crowd, limits
 from .errors import PredictionsApi
 from .identity import SESSION_KEY, bearer_token, current_reader, request_ip_hash
 
@@ -121,7 +121,7 @@ class Forecasts(MethodView):
                 "probabilities": {k: f.percent for k, f in active.items()},
                 "created_at": max(f.created_at for f in active.values()),
             },
-            "comparison": comparison(question, active),
+            "comparison": comparison(question, active, reader),
             "comment": comment and {"id": comment.id, "status": status_for_author(comment.status)},
         }
         if token:
@@ -146,13 +146,15 @@ def refuse_resolved(question: Question, keys) -> None:
         )
 
 
-def comparison(question: Question, active: dict) -> dict:
-    """The reader's numbers beside the article's, in points."""
+def comparison(question: Question, active: dict, reader=None) -> dict:
+    """The reader's numbers beside the article's, in points (and the crowd's, once visible)."""
+    crowd_rows = crowd.comparison(question, reader, active) if reader is not None else {}
     return {
         s.key: {
             "you": active[s.key].percent,
             "article": s.baseline,
             "delta_pp": active[s.key].percent - s.baseline,
+            **crowd_rows.get(s.key, {}),
         }
         for s in question.scenarios
         if s.key in active
@@ -190,8 +192,9 @@ def init_app(app: Flask) -> None:
     app.extensions["predictions_api"] = api
     csrf.exempt(blp)  # checked in check_body_and_csrf, where bearer clients are told apart
     api.register_blueprint(blp)
-    from . import comments_api, privacy, scores_api  # they import this module
+    from . import api_aggregates, comments_api, privacy, scores_api  # they import this module
 
+    api.register_blueprint(api_aggregates.blp)
     api.register_blueprint(scores_api.blp)
     api.register_blueprint(comments_api.blp)
     api.register_blueprint(privacy.blp)

@@ -1,0 +1,108 @@
+"""A small key-value cache with expiry: Redis when REDIS_URL is set (workers share it), else
+a dictionary in the process.
+
+It holds what is costly to compute and may lag a few seconds (the recency medians); values
+are JSON, so both backends hand back the same types.
+"""
+
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+MISSING = object()
+
+
+class MemoryCache:
+    """An in-process cache with per-entry expiry and a bound on its size."""
+
+    def __init__(
+        self,
+        max_entries: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+        as_json: bool = True,
+    ):
+        # as_json=False keeps the objects themselves: for immutable values that never leave
+        # the process (e.g. frozen dataclasses of past days).
+        self._entries: OrderedDict[str, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._max_entries = max_entries
+        self._clock = clock
+        self._as_json = as_json
+
+    def get(self, key: str) -> object:
+        """The value stored under key, or MISSING when absent or expired."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return MISSING
+            expires, stored = entry
+            if expires <= self._clock():
+                del self._entries[key]
+                return MISSING
+            return json.loads(stored) if self._as_json else stored
+
+    def set(self, key: str, value: object, seconds: float) -> None:
+        """Keep value (JSON-serialisable) under key for that many seconds."""
+        if seconds <= 0:
+            return
+        with self._lock:
+            stored = json.dumps(value) if self._as_json else value
+            self._entries[key] = (self._clock() + seconds, stored)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+
+    def add(self, key: str, value: object, seconds: float) -> bool:
+        """Store only if the key is absent (or expired); whether this call stored it."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] > self._clock():
+                return False
+        self.set(key, value, seconds)
+        return True
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._entries.clear()
+
+
+class RedisCache:
+    """The same interface on Redis, so every worker and machine sees one value."""
+
+    def __init__(self, url: str, prefix: str = "predictions:cache:"):
+        import redis
+
+        self._redis = redis.Redis.from_url(url)
+        self._prefix = prefix
+
+    def get(self, key: str) -> object:
+        """The value stored under key, or MISSING when absent or expired."""
+        text = self._redis.get(self._prefix + key)
+        return MISSING if text is None else json.loads(text)
+
+    def set(self, key: str, value: object, seconds: float) -> None:
+        """Keep value (JSON-serialisable) under key for that many seconds."""
+        milliseconds = int(seconds * 1000)
+        if milliseconds > 0:
+            self._redis.set(self._prefix + key, json.dumps(value), px=milliseconds)
+
+    def add(self, key: str, value: object, seconds: float) -> bool:
+        """Store only if the key is absent (SET NX); whether this call stored it."""
+        milliseconds = max(1, int(seconds * 1000))
+        return bool(
+            self._redis.set(self._prefix + key, json.dumps(value), px=milliseconds, nx=True)
+        )
+
+    def clear(self) -> None:
+        """Forget every key of this cache's prefix."""
+        keys = list(self._redis.scan_iter(match=self._prefix + "*"))
+        if keys:
+            self._redis.delete(*keys)
+
+
+def make_cache(redis_url: str | None, prefix: str = "predictions:cache:"):
+    """Redis when a URL is configured, else memory."""
+    return RedisCache(redis_url, prefix) if redis_url else MemoryCache()

@@ -1,0 +1,80 @@
+"""The crowd against the article in the JSON API: the aggregate now, its history, one instant."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from ..extensions import csrf, db
+from ..models import utcnow
+from ..schemas import AggregateSchema, HistoryQuerySchema, HistorySchema
+from ..services import questions
+from . import crowd
+from .api import check_body_and_csrf
+
+blp = Blueprint(
+    "aggregates",
+    __name__,
+    url_prefix="/api/v1",
+    description="The crowd against the article (hidden until you forecast, SPEC §4)",
+)
+blp.before_request(check_body_and_csrf)
+csrf.exempt(blp)
+
+
+def _question(slug: str):
+    question = questions.get_by_slug(slug)
+    if question is None:
+        abort(404, message=f"No question with the slug {slug!r}.")
+    return question
+
+
+def _header(visibility) -> dict:
+    return {
+        "forecaster_count": visibility.forecaster_count,
+        "visible": visibility.visible,
+        "hidden_reason": visibility.hidden_reason,
+    }
+
+
+@blp.route("/questions/<slug>/aggregate")
+class Aggregate(MethodView):
+    @blp.response(200, AggregateSchema)
+    def get(self, slug: str):
+        """The crowd now per scenario; crowd fields are absent while hidden."""
+        question = _question(slug)
+        visibility = crowd.visibility(question)
+        if visibility.visible:
+            rows = [crowd.row(c, True) for c in crowd.current(question)]
+        else:
+            rows = [crowd.identity_row(s) for s in question.scenarios]
+        return {**_header(visibility), "scenarios": rows}
+
+
+@blp.route("/questions/<slug>/aggregate/history")
+class AggregateHistory(MethodView):
+    @blp.arguments(HistoryQuerySchema, location="query")
+    @blp.response(200, HistorySchema)
+    def get(self, args: dict, slug: str):
+        """The crowd after each past UTC day and now; ?at= for one instant. Hidden like the
+        aggregate."""
+        question = _question(slug)
+        at = args["at"]
+        if at is not None and at > utcnow():
+            abort(422, message="No crowd yet at that time.", errors={"at": ["Not in the future."]})
+        visibility = crowd.visibility(question)
+        result = _header(visibility)
+        if at is not None:
+            result["at"] = at
+            if visibility.visible:
+                result["scenarios"] = [crowd.row(c, True) for c in crowd.at_time(question, at)]
+            else:
+                result["scenarios"] = [crowd.identity_row(s) for s in question.scenarios]
+            return result
+        result["scenarios"] = [crowd.identity_row(s) for s in question.scenarios]
+        if visibility.visible:
+            points = crowd.history(question)
+            db.session.commit()  # days computed for the first time are kept
+            result["points"] = [
+                {"at": p.at, "live": p.live, "scenarios": [crowd.row(c, True) for c in p.scenarios]}
+                for p in points
+            ]
+        return result

@@ -1,0 +1,207 @@
+"""The results page: the crowd against the article, with charts, trend, exports and method."""
+
+import csv
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+
+from flask import Blueprint, Response, abort, render_template
+
+from .. import charts
+from ..extensions import db
+from ..models import Question, utcnow
+from ..services import questions
+from ..services.aggregates import HistoryPoint, ScenarioCrowd
+from . import crowd
+
+bp = Blueprint("results", __name__)
+
+# Cells that a spreadsheet would run as a formula start with one of these (OWASP).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def question_or_404(slug: str) -> Question:
+    question = questions.get_by_slug(slug)
+    if question is None:
+        abort(404, f"There is no question at /q/{slug}.")
+    return question
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """What the page shows for one scenario."""
+
+    crowd: ScenarioCrowd
+    trend: tuple[charts.TrendPoint, ...]
+    histogram_svg: str
+    trend_svg: str
+
+
+# The charts are pure functions of their numbers: the same crowd draws the same SVG, so a
+# busy page reuses the markup until a forecast moves the numbers.
+histogram_svg = lru_cache(maxsize=128)(charts.histogram_svg)
+trend_svg = lru_cache(maxsize=128)(charts.trend_svg)
+
+
+def _trend(points: list[HistoryPoint], key: str) -> tuple[charts.TrendPoint, ...]:
+    result = []
+    for point in points:
+        aggregate = next(c.aggregate for c in point.scenarios if c.key == key)
+        if aggregate.n:
+            # The live point is drawn at the minute: the chart (memoised) then stays the same
+            # markup between requests until the numbers themselves move.
+            at = point.at.replace(second=0, microsecond=0) if point.live else point.at
+            result.append(
+                charts.TrendPoint(
+                    at=at,
+                    median=aggregate.median,
+                    p25=aggregate.p25,
+                    p75=aggregate.p75,
+                    n=aggregate.n,
+                )
+            )
+    return tuple(result)
+
+
+def _scenario_result(number: int, item: ScenarioCrowd, points: list[HistoryPoint]):
+    aggregate = item.aggregate
+    trend = _trend(points, item.key)
+    median_text = "no forecasts yet" if aggregate.median is None else f"{aggregate.median:g} %"
+    return ScenarioResult(
+        crowd=item,
+        trend=trend,
+        histogram_svg=histogram_svg(
+            tuple(aggregate.histogram),
+            baseline=aggregate.baseline,
+            median=aggregate.median,
+            title=f"How readers rate “{item.label}”",
+            description=(
+                f"Readers' forecasts in bands of 5 points; the article says "
+                f"{aggregate.baseline} %, the crowd median is {median_text}."
+            ),
+            id_prefix=f"hist-{number}",
+        ),
+        trend_svg=trend_svg(
+            trend,
+            baseline=aggregate.baseline,
+            title=f"The crowd on “{item.label}” over time",
+            description=(
+                "Crowd median at the end of each day and now, with the middle half of "
+                f"readers as a band; the article's {aggregate.baseline} % as a dashed line."
+            ),
+            id_prefix=f"trend-{number}",
+        ),
+    )
+
+
+@bp.get("/q/<slug>/results")
+def results(slug: str):
+    """The crowd against the article: numbers, distributions, trend and method."""
+    question = question_or_404(slug)
+    visibility = crowd.visibility(question)
+    sections = []
+    if visibility.visible:
+        points = crowd.history(question)
+        db.session.commit()  # days computed for the first time are kept
+        sections = [
+            _scenario_result(number, item, points)
+            for number, item in enumerate(points[-1].scenarios, start=1)
+        ]
+    return render_template(
+        "results/results.html",
+        question=question,
+        visibility=visibility,
+        sections=sections,
+        cache_seconds=crowd.cache_seconds(),
+    )
+
+
+@bp.app_template_global("crowd_summary")
+def crowd_summary(question: Question) -> list[ScenarioCrowd] | None:
+    """The crowd now for the question page's short summary; None while hidden."""
+    if not crowd.visibility(question).visible:
+        return None
+    return crowd.current(question)
+
+
+def _cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: text that could start a formula gets a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _number(value: float | None) -> object:
+    return "" if value is None else round(value, 4)
+
+
+def _csv(filename: str, header: list[str], rows: list[list[object]]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([[_cell(v) for v in row] for row in rows])
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _visible_or_403(question: Question) -> None:
+    visibility = crowd.visibility(question)
+    if not visibility.visible:
+        abort(403, visibility.hidden_reason)
+
+
+def _crowd_cells(item: ScenarioCrowd) -> list[object]:
+    aggregate = item.aggregate
+    numbers = [getattr(aggregate, name) for name in crowd.CROWD_FIELDS[1:-1]]
+    return [aggregate.n, *(_number(v) for v in numbers)]
+
+
+CROWD_COLUMNS = list(crowd.CROWD_FIELDS[:-1])
+HISTOGRAM_COLUMNS = [f"hist_{5 * i:02d}_{min(5 * i + 4, 99):02d}" for i in range(20)]
+
+
+@bp.get("/q/<slug>/results.csv")
+def results_csv(slug: str):
+    """The crowd now, one row per scenario (hidden like the page)."""
+    question = question_or_404(slug)
+    _visible_or_403(question)
+    generated = utcnow().isoformat()
+    rows = [
+        [
+            question.slug,
+            item.key,
+            item.label,
+            item.aggregate.baseline,
+            *_crowd_cells(item),
+            *item.aggregate.histogram,
+            generated,
+        ]
+        for item in crowd.current(question)
+    ]
+    header = ["question", "key", "label", "baseline", *CROWD_COLUMNS, *HISTOGRAM_COLUMNS, "at"]
+    return _csv(f"{question.slug}-results.csv", header, rows)
+
+
+@bp.get("/q/<slug>/history.csv")
+def history_csv(slug: str):
+    """The crowd after each past UTC day and now, one row per day and scenario."""
+    question = question_or_404(slug)
+    _visible_or_403(question)
+    points = crowd.history(question)
+    db.session.commit()
+    rows = [
+        [
+            point.at.isoformat(),
+            "yes" if point.live else "no",
+            item.key,
+            item.aggregate.baseline,
+            *_crowd_cells(item),
+        ]
+        for point in points
+        for item in point.scenarios
+    ]
+    header = ["at", "live", "key", "baseline", *CROWD_COLUMNS]
+    return _csv(f"{question.slug}-history.csv", header, rows)

@@ -1,0 +1,54 @@
+"""The recency cache: expiry in memory, and the same behaviour on Redis when one answers."""
+
+import uuid
+
+import pytest
+
+from predictions.cache import MISSING, MemoryCache, RedisCache
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_memory_cache_expires_entries():
+    clock = Clock()
+    cache = MemoryCache(clock=clock)
+    cache.set("a", 42.5, 5)
+    assert cache.get("a") == 42.5
+    clock.now += 5
+    assert cache.get("a") is MISSING
+
+
+def test_memory_cache_zero_seconds_stores_nothing_and_size_is_bounded():
+    cache = MemoryCache(max_entries=2)
+    cache.set("zero", 1, 0)
+    assert cache.get("zero") is MISSING
+    for key in "abc":
+        cache.set(key, key, 60)
+    assert cache.get("a") is MISSING and cache.get("c") == "c"
+
+
+def redis_or_skip(url="redis://127.0.0.1:6379/0"):
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis answers on 127.0.0.1:6379")
+    return url
+
+
+def test_redis_cache_shares_values_between_instances():
+    url = redis_or_skip()
+    prefix = f"predictions-test:{uuid.uuid4().hex}:"
+    one, two = RedisCache(url, prefix), RedisCache(url, prefix)
+    one.set("recency:1", 61.0, 30)
+    assert two.get("recency:1") == 61.0
+    assert two.get("recency:2") is MISSING
+    one.clear()
+    assert two.get("recency:1") is MISSING

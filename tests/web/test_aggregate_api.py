@@ -1,0 +1,168 @@
+"""GET /api/v1/questions/{slug}/aggregate: the SPEC's numbers, hidden until you forecast."""
+
+import math
+
+import numpy as np
+import pytest
+
+from predictions.aggregation import aggregate
+
+from .crowd_helpers import AGGREGATE, add_readers, close, moderator_headers, set_ban
+
+COOP, EU, INST = "us-russia-cooperation", "us-eu-strain", "global-instability"
+CROWD_FIELDS = {
+    "n",
+    "median",
+    "mean",
+    "gmo",
+    "p25",
+    "p75",
+    "recency_median",
+    "extremized",
+    "delta_pp",
+    "odds_ratio",
+    "share_above",
+    "share_equal",
+    "share_below",
+    "histogram",
+}
+
+
+@pytest.fixture
+def app_config():
+    return {"AGGREGATE_CACHE_SECONDS": 0}
+
+
+def scenario(body: dict, key: str) -> dict:
+    return next(s for s in body["scenarios"] if s["key"] == key)
+
+
+def test_spec_recency_vector_through_the_api(app, client, seed):
+    add_readers(app, seed, [{COOP: 80}, {COOP: 70}, {COOP: 60}])
+    close(app, seed)
+    row = scenario(client.get(AGGREGATE.format(slug=seed)).json, COOP)
+    assert row["n"] == 3
+    assert row["median"] == 70
+    assert row["recency_median"] == 70
+    assert row["baseline"] == 40
+
+
+def test_spec_recency_vector_of_four_and_even_median(app, client, seed):
+    add_readers(app, seed, [{COOP: 80, EU: 80}, {COOP: 70, EU: 60}, {COOP: 50}, {COOP: 60}])
+    close(app, seed)
+    body = client.get(AGGREGATE.format(slug=seed)).json
+    assert scenario(body, COOP)["recency_median"] == 60
+    assert scenario(body, EU)["median"] == 70  # [0.8, 0.6] -> 0.7
+
+
+def test_aggregate_matches_reference_and_numpy(app, client, seed):
+    values = [12, 35, 35, 40, 41, 58, 60, 77, 90, 99, 1]
+    add_readers(app, seed, [{EU: v} for v in values])
+    close(app, seed)
+    row = scenario(client.get(AGGREGATE.format(slug=seed)).json, EU)
+    reference = aggregate(values, 60)
+    for name in CROWD_FIELDS - {"histogram", "n"}:
+        assert row[name] == pytest.approx(
+            round(getattr(reference, name), 2 if name != "odds_ratio" else 4)
+        )
+    assert row["median"] == np.median(values)
+    assert row["p25"] == pytest.approx(np.percentile(values, 25))
+    p = np.array(values) / 100
+    gmo = 1 / (1 + math.exp(-np.mean(np.log(p / (1 - p)))))
+    assert row["gmo"] == pytest.approx(100 * gmo, abs=0.005)
+    assert row["histogram"] == list(reference.histogram)
+    assert sum(row["histogram"]) == row["n"] == len(values)
+
+
+def test_crowd_hidden_from_reader_who_has_not_forecast(app, client, seed):
+    add_readers(app, seed, [{COOP: 50}] * 6)
+    body = client.get(AGGREGATE.format(slug=seed)).json
+    assert body["visible"] is False
+    assert body["forecaster_count"] == 6
+    assert "forecast first" in body["hidden_reason"]
+    for row in body["scenarios"]:
+        assert set(row) == {"key", "label", "baseline"}  # crowd fields absent
+
+
+def test_crowd_hidden_under_min_crowd_then_visible(app, api_reader, seed):
+    add_readers(app, seed, [{COOP: 50}] * 3)
+    api_reader.forecast({COOP: 20})
+    url = AGGREGATE.format(slug=seed)
+    body = api_reader.client.get(url, headers=api_reader.headers).json
+    assert body["visible"] is False and body["forecaster_count"] == 4
+    assert "5 readers" in body["hidden_reason"]
+    assert "median" not in scenario(body, COOP)
+    add_readers(app, seed, [{EU: 50}])
+    body = api_reader.client.get(url, headers=api_reader.headers).json
+    assert body["visible"] is True and body["hidden_reason"] is None
+    assert scenario(body, COOP)["n"] == 4
+    assert scenario(body, COOP)["median"] == 50
+
+
+def test_moderator_sees_everything(app, client, seed):
+    add_readers(app, seed, [{COOP: 30}])
+    body = client.get(AGGREGATE.format(slug=seed), headers=moderator_headers(app)).json
+    assert body["visible"] is True
+    assert scenario(body, COOP)["median"] == 30
+
+
+def test_bad_moderator_token_is_refused(client, seed):
+    response = client.get(AGGREGATE.format(slug=seed), headers={"Authorization": "Bearer mod_x"})
+    assert response.status_code == 401
+
+
+def test_closed_question_is_visible_to_all(app, client, seed):
+    add_readers(app, seed, [{INST: 90}])
+    close(app, seed)
+    body = client.get(AGGREGATE.format(slug=seed)).json
+    assert body["visible"] is True
+    assert scenario(body, INST)["median"] == 90
+    assert scenario(body, COOP)["n"] == 0 and scenario(body, COOP)["median"] is None
+
+
+def test_banned_reader_leaves_the_aggregate_and_comes_back(app, client, seed):
+    ids = add_readers(app, seed, [{COOP: 10}, {COOP: 20}, {COOP: 90, EU: 90}])
+    close(app, seed)
+    url = AGGREGATE.format(slug=seed)
+    set_ban(app, ids[2], True)
+    body = client.get(url).json
+    assert body["forecaster_count"] == 2
+    assert scenario(body, COOP)["n"] == 2 and scenario(body, COOP)["median"] == 15
+    assert scenario(body, EU)["n"] == 0
+    set_ban(app, ids[2], False)
+    body = client.get(url).json
+    assert body["forecaster_count"] == 3 and scenario(body, COOP)["median"] == 20
+
+
+def test_unknown_question_is_404(client, seed):
+    assert client.get(AGGREGATE.format(slug="nope")).status_code == 404
+
+
+def test_forecast_response_has_crowd_only_once_visible(app, api_reader, seed):
+    first = api_reader.forecast({COOP: 20}).json
+    assert "crowd_median" not in first["comparison"][COOP]
+    add_readers(app, seed, [{COOP: 50}, {COOP: 60}, {COOP: 70}, {COOP: 80}])
+    body = api_reader.forecast({COOP: 25}).json
+    row = body["comparison"][COOP]
+    assert row["crowd_median"] == 60
+    assert row["crowd_summary"] == (
+        "You rate “Increased US-Russia Cooperation” lower than 100 % of other readers do "
+        "(crowd median 60 %)."
+    )
+
+
+def test_recency_median_is_cached_while_counts_stay_exact(app, client, seed):
+    app.config["AGGREGATE_CACHE_SECONDS"] = 3600
+    add_readers(app, seed, [{COOP: 10}, {COOP: 20}, {COOP: 30}])
+    close(app, seed)
+    url = AGGREGATE.format(slug=seed)
+    before = scenario(client.get(url).json, COOP)
+    add_readers(app, seed, [{COOP: 90}] * 4)
+    after = scenario(client.get(url).json, COOP)
+    assert after["n"] == 7 and after["median"] == 90  # exact and current
+    assert after["recency_median"] == before["recency_median"] == 20  # cached
+    from predictions.web import crowd
+
+    with app.test_request_context():
+        crowd.clear_caches()
+    assert scenario(client.get(url).json, COOP)["recency_median"] == 90

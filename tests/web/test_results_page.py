@@ -1,0 +1,116 @@
+"""The results page, the question page's summary and the CSV exports."""
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from predictions.extensions import db
+from predictions.services import questions
+
+from .crowd_helpers import add_readers, close, moderator_headers
+
+COOP, EU = "us-russia-cooperation", "us-eu-strain"
+NS = {"svg": "http://www.w3.org/2000/svg"}
+
+
+@pytest.fixture
+def app_config():
+    return {"AGGREGATE_CACHE_SECONDS": 0}
+
+
+def results(client, slug, **kwargs):
+    return client.get(f"/q/{slug}/results", **kwargs)
+
+
+def test_results_hidden_before_forecasting_says_why_and_links_the_form(app, client, seed):
+    add_readers(app, seed, [{COOP: 50}] * 7)
+    page = results(client, seed)
+    assert page.status_code == 200
+    html = page.text
+    assert "The crowd is hidden for now" in html
+    assert "Make your own forecast first" in html
+    assert "7 readers have forecast so far" in html
+    assert f'href="/q/{seed}#form-heading"' in html
+    assert "<svg" not in html and "Crowd median" not in html
+    assert "How we count" in html  # the method is public
+
+
+def test_results_for_a_reader_who_forecast(app, page_reader, seed):
+    add_readers(app, seed, [{COOP: 30, EU: 70}, {COOP: 35}, {COOP: 45}, {COOP: 55}])
+    page_reader.forecast({COOP: 50})
+    html = results(page_reader.client, seed).text
+    assert "The crowd is hidden" not in html
+    # At a glance: crowd median 45 beside the article's 40, +5 points.
+    assert "45 %" in html and "+5 points" in html
+    svgs = [
+        ET.fromstring(s[: s.index("</svg>") + 6])
+        for s in html.split("<svg")[1:]
+        for s in ["<svg" + s]
+    ]
+    assert len(svgs) == 6  # a histogram and a trend per scenario
+    bars = svgs[0].findall(".//svg:rect[@class='bar']", NS)
+    assert bars and any(float(b.get("height")) > 0 for b in bars)
+    assert "The numbers behind this chart" in html
+    assert "geometric mean of odds" in html.lower() and "Extremized" in html
+    assert f"/q/{seed}/results.csv" in html and f"/q/{seed}/history.csv" in html
+
+
+def test_question_page_links_results_and_summarises_once_visible(app, page_reader, seed):
+    add_readers(app, seed, [{EU: 80}] * 5)
+    hidden = page_reader.page().text
+    assert f'href="/q/{seed}/results"' in hidden
+    assert "readers 80 %" not in hidden
+    page_reader.forecast({EU: 60})
+    shown = " ".join(page_reader.page().text.split())
+    assert "Strained US-EU Relations</strong>: readers 80 %, article 60 % (+20 points)" in shown
+
+
+def test_results_page_unknown_question_is_404(client, seed):
+    assert results(client, "nope").status_code == 404
+
+
+def test_results_escape_scenario_labels(app, client, seed):
+    with app.app_context():
+        questions.get_by_slug(seed).scenarios[0].label = "<script>alert(1)</script>"
+        db.session.commit()
+    add_readers(app, seed, [{COOP: 50}])
+    close(app, seed)
+    html = results(client, seed).text
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_csv_exports_are_hidden_like_the_page(app, client, seed):
+    add_readers(app, seed, [{COOP: 50}] * 6)
+    assert client.get(f"/q/{seed}/results.csv").status_code == 403
+    assert client.get(f"/q/{seed}/history.csv").status_code == 403
+    assert client.get(f"/q/{seed}/results.csv", headers=moderator_headers(app)).status_code == 200
+
+
+def test_results_csv_has_a_row_per_scenario_and_defuses_formulas(app, client, seed):
+    with app.app_context():
+        questions.get_by_slug(seed).scenarios[0].label = '=HYPERLINK("http://x","y")'
+        db.session.commit()
+    add_readers(app, seed, [{COOP: 20}, {COOP: 30}, {COOP: 70}])
+    close(app, seed)
+    response = client.get(f"/q/{seed}/results.csv")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [r["key"] for r in rows] == [COOP, EU, "global-instability"]
+    assert rows[0]["label"].startswith("'=")
+    assert rows[0]["median"] == "30" or float(rows[0]["median"]) == 30
+    assert float(rows[0]["delta_pp"]) == -10  # numbers stay numbers, sign and all
+    assert int(rows[0]["hist_20_24"]) == 1 and rows[1]["n"] == "0"
+
+
+def test_history_csv_has_a_row_per_point_and_scenario(app, client, seed):
+    add_readers(app, seed, [{COOP: 20}])
+    close(app, seed)
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/q/{seed}/history.csv").text)))
+    assert [r["live"] for r in rows[-3:]] == ["yes"] * 3
+    assert {r["live"] for r in rows[:-3]} <= {"no"}
+    assert len(rows) % 3 == 0
+    assert rows[-3]["key"] == COOP and float(rows[-3]["median"]) == 20
