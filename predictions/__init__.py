@@ -49,11 +49,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import api, identity, pages, security
+    from .web import api, identity, moderation, moderation_tools, moderator_auth, pages, security
 
     security.init_app(app)
     identity.init_app(app)
+    moderator_auth.init_app(app)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(moderation.bp)
+    app.register_blueprint(moderation_tools.bp)
     api.init_app(app)
 
 

@@ -68,4 +68,7 @@ def close_command(slug: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from .moderators_cli import moderators_cli
+
     app.cli.add_command(questions_cli)
+    app.cli.add_command(moderators_cli)

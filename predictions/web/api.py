@@ -158,3 +158,6 @@ def init_app(app: Flask) -> None:
     app.extensions["predictions_api"] = api
     csrf.exempt(blp)  # checked in check_body_and_csrf, where bearer clients are told apart
     api.register_blueprint(blp)
+    from .moderation_api import blp as moderation_blp
+
+    api.register_blueprint(moderation_blp)
