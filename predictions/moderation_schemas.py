@@ -32,7 +32,7 @@ def _reason_details(card) -> list[dict]:
 
 
 class QueueItemSchema(Schema):
-    """A comment as the moderators see it (dumped from a services.moderation.Card)."""
+    """A comment as the moderators see it (dumped from a services.queues.Card)."""
 
     id = fields.Integer(dump_only=True, attribute="comment.id")
     parent_id = fields.Integer(dump_only=True, allow_none=True, attribute="comment.parent_id")

@@ -21,7 +21,7 @@ from .. import decisions
 from ..extensions import db, limiter
 from ..models import Comment
 from ..moderation_forms import BulkForm, DecisionForm, LoginForm, LogoutForm, show_errors
-from ..services import moderation, moderators
+from ..services import moderation, moderators, queues
 from .identity import request_ip_hash
 from .moderator_auth import page_moderator, require_page_moderator, safe_next, template_context
 
@@ -100,7 +100,7 @@ def queue(name: str):
     """One queue, oldest first, a page of cards with their actions."""
     if name not in decisions.QUEUES:
         abort(404, f"There is no {name!r} queue.")
-    page = moderation.queue(name, page_number(), per_page())
+    page = queues.queue(name, page_number(), per_page())
     bulk_form = BulkForm(queue=name)
     # Offer only the bulk decisions that can apply to this queue.
     bulk_form.action.choices = [
@@ -112,8 +112,8 @@ def queue(name: str):
         "moderation/queue.html",
         name=name,
         page=page,
-        cards=moderation.cards(page.items),
-        sizes=moderation.queue_sizes(),
+        cards=queues.cards(page.items),
+        sizes=queues.queue_sizes(),
         bulk_form=bulk_form,
         current_queue=name,
         page_number=page.page,
@@ -125,10 +125,10 @@ def comment_or_404(comment_id: int) -> Comment:
 
 
 def render_comment_page(comment: Comment, status: int = 200, form: DecisionForm | None = None):
-    (card,) = moderation.cards([comment])
+    (card,) = queues.cards([comment])
     return (
         render_template(
-            "moderation/comment.html", card=card, form=form, sizes=moderation.queue_sizes()
+            "moderation/comment.html", card=card, form=form, sizes=queues.queue_sizes()
         ),
         status,
     )
@@ -195,12 +195,11 @@ def bulk():
                 flash(message, "error")
         return redirect(back, code=303)
     if form.confirm.data != "yes":
-        comments = db.session.scalars(db.select(Comment).where(Comment.id.in_(ids))).all()
         return render_template(
             "moderation/bulk_confirm.html",
             form=form,
-            cards=moderation.cards(comments),
-            sizes=moderation.queue_sizes(),
+            cards=queues.cards(queues.by_ids(ids)),
+            sizes=queues.queue_sizes(),
         )
     try:
         result = moderation.bulk_decide(

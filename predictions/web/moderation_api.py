@@ -18,7 +18,7 @@ from ..moderation_schemas import (
     ReaderStandingSchema,
     UnbanInputSchema,
 )
-from ..services import exports, moderation, questions
+from ..services import exports, moderation, questions, queues
 from .api import check_body_and_csrf
 from .moderator_auth import api_moderator, require_api_moderator
 
@@ -54,9 +54,9 @@ class Queue(MethodView):
     @blp.response(200, QueuePageSchema)
     def get(self, args: dict):
         """A moderation queue, oldest first, with reason codes, flags and the author's record."""
-        page = moderation.queue(args["status"], args["page"], args["per_page"])
+        page = queues.queue(args["status"], args["page"], args["per_page"])
         return {
-            "items": moderation.cards(page.items),
+            "items": queues.cards(page.items),
             "page": page.page,
             "pages": page.pages,
             "total": page.total,
@@ -86,7 +86,7 @@ class Decision(MethodView):
             db.session.rollback()
             abort(409, message=str(error), errors={"expected_status": [str(error)]})
         db.session.commit()
-        (card,) = moderation.cards([comment])
+        (card,) = queues.cards([comment])
         return card
 
 

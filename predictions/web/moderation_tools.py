@@ -16,7 +16,7 @@ from ..moderation_forms import (
     WordRemoveForm,
     show_errors,
 )
-from ..services import audit, moderation, moderators
+from ..services import audit, moderation, moderators, queues
 from .moderator_auth import (
     admin_required,
     page_moderator,
@@ -46,11 +46,11 @@ def reader(reader_id: str):
     return render_template(
         "moderation/reader.html",
         subject=subject,
-        cards=moderation.cards(moderation.comments_of(subject)),
+        cards=queues.cards(queues.comments_of(subject)),
         ban_form=BanForm(),
         unban_form=UnbanForm(),
         premod_form=PremodForm(on="0" if subject.premod else "1"),
-        sizes=moderation.queue_sizes(),
+        sizes=queues.queue_sizes(),
     )
 
 
@@ -133,7 +133,7 @@ def words():
             form=form,
             remove_form=WordRemoveForm(),
             lists=moderation.word_lists(),
-            sizes=moderation.queue_sizes(),
+            sizes=queues.queue_sizes(),
         ),
         status,
     )
@@ -174,7 +174,7 @@ def audit_log():
         page=page,
         everyone=everyone,
         filters={k: v for k, v in filters.items() if v},
-        sizes=moderation.queue_sizes(),
+        sizes=queues.queue_sizes(),
     )
 
 
@@ -203,7 +203,7 @@ def accounts():
             form=form,
             disable_form=ModeratorDisableForm(),
             everyone=moderators.list_moderators(),
-            sizes=moderation.queue_sizes(),
+            sizes=queues.queue_sizes(),
         ),
         status,
     )
