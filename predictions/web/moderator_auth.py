@@ -53,7 +53,9 @@ def require_page_moderator():
         return None
     if request.headers.get("Authorization"):
         abort(401, "Moderation pages need a moderator login; API clients use /api/v1/moderation.")
-    return redirect(url_for("moderation.login", next=request.full_path.rstrip("?")))
+    # Only a page can be returned to; a form sent while logged out has to be sent again.
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("moderation.login", next=target))
 
 
 PUBLIC_ENDPOINTS = {"moderation.login"}
@@ -103,7 +105,7 @@ def safe_next(target: str | None) -> str | None:
     if not target or "\\" in target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/moderation"):
+    if parts.scheme or parts.netloc or not parts.path.startswith("/moderation/"):
         return None
     return target
 

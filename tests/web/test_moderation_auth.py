@@ -144,7 +144,14 @@ def test_login_returns_to_the_page_asked_for(app, client, seed):
 
 @pytest.mark.parametrize(
     "target",
-    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "/me", "javascript:x"],
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "/me",
+        "javascript:x",
+        "/moderationx",
+    ],
 )
 def test_login_never_redirects_off_the_moderation_pages(app, client, seed, target):
     make_moderator(app, "mia")
@@ -152,6 +159,11 @@ def test_login_never_redirects_off_the_moderation_pages(app, client, seed, targe
         "/moderation/login", data={"name": "mia", "password": PASSWORD, "next": target}
     )
     assert response.headers["Location"] == "/moderation/queue/pending"
+
+
+def test_a_form_sent_while_logged_out_is_not_replayed_after_login(client, seed):
+    response = client.post("/moderation/comments/1/decision", data={"action": "approve"})
+    assert response.headers["Location"] == "/moderation/login"
 
 
 def test_login_form_needs_both_fields(client, seed):
