@@ -50,16 +50,32 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import api, comments, health, identity, pages, privacy, request_log, results, security
+    from .web import (
+        api,
+        comments,
+        health,
+        identity,
+        moderation,
+        moderation_tools,
+        moderator_auth,
+        pages,
+        privacy,
+        request_log,
+        results,
+        security,
+    )
 
     request_log.init_app(app)
     security.init_app(app)
     identity.init_app(app)
+    moderator_auth.init_app(app)
     app.register_blueprint(pages.bp)
     health.init_app(app)
     app.register_blueprint(comments.bp)
     app.register_blueprint(privacy.bp)
     app.register_blueprint(results.bp)
+    app.register_blueprint(moderation.bp)
+    app.register_blueprint(moderation_tools.bp)
     api.init_app(app)
 
 

@@ -212,9 +212,12 @@ def snapshot_command(slug: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from .moderators_cli import moderators_cli
+
     app.cli.add_command(questions_cli)
     app.cli.add_command(scenarios_cli)
     app.cli.add_command(comments_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(aggregates_cli)
     app.cli.add_command(doctor_command)
+    app.cli.add_command(moderators_cli)

@@ -223,3 +223,136 @@ def api_reader(app: Flask, seed: str) -> ApiReader:
 @pytest.fixture
 def page_reader(app: Flask, seed: str) -> PageReader:
     return PageReader(app.test_client(), seed)
+
+
+# ---- moderators
+
+MODERATOR_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2id with its cheapest parameters: tests log in often; production keeps RFC 9106's."""
+    from argon2 import PasswordHasher, profiles
+
+    from predictions.services import moderators
+
+    production = moderators.hasher
+    moderators.hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    moderators.hasher = production
+
+
+def make_moderator(app: Flask, name: str = "mia", admin: bool = False) -> int:
+    """A moderator account with MODERATOR_PASSWORD; returns its id."""
+    from predictions.services import moderators
+
+    with app.app_context():
+        moderator = moderators.create_moderator(name, MODERATOR_PASSWORD, is_admin=admin)
+        db.session.commit()
+        return moderator.id
+
+
+def make_comment(
+    app: Flask,
+    body: str = "A considered comment.",
+    status: str = "pending",
+    reader_id: str | None = None,
+    display_name: str | None = None,
+    reasons: list[str] | None = None,
+    reported: bool = False,
+    slug: str = SEED_SLUG,
+) -> tuple[int, str]:
+    """A comment stored directly (the reader's pipeline is not under test); (id, reader id)."""
+    from predictions.models import Comment, utcnow
+    from predictions.services import readers
+
+    with app.app_context():
+        question = questions.get_by_slug(slug)
+        reader = readers.by_id(reader_id) if reader_id else None
+        if reader is None:
+            reader, _token = readers.create_reader("ip-hash", display_name=display_name)
+        comment = Comment(
+            question_id=question.id,
+            reader_id=reader.id,
+            body=body,
+            display_name=display_name,
+            status=status,
+            reasons=reasons if reasons is not None else ["premoderation"],
+            forecast_snapshot={},
+            reported_at=utcnow() if reported else None,
+        )
+        db.session.add(comment)
+        db.session.commit()
+        return comment.id, reader.id
+
+
+class ModeratorActions:
+    """A moderator in a browser (logged in through the form) who can also call the API."""
+
+    def __init__(self, client: FlaskClient, name: str, password: str = MODERATOR_PASSWORD):
+        self.client = client
+        self.name = name
+        self.password = password
+
+    def login(self, password: str | None = None, next: str | None = None, **extra):
+        data = {"name": self.name, "password": password or self.password, **extra}
+        query = f"?next={next}" if next else ""
+        return self.client.post(f"/moderation/login{query}", data=data)
+
+    def logout(self):
+        return self.client.post("/moderation/logout", data={"csrf_token": self.csrf_token()})
+
+    def csrf_token(self) -> str:
+        import re
+
+        html = self.client.get("/moderation/audit").get_data(as_text=True)
+        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    def queue(self, name: str = "pending", page: int = 1):
+        return self.client.get(f"/moderation/queue/{name}?page={page}")
+
+    def decide(self, comment_id: int, action: str, expected: str = "pending", **fields):
+        data = {"action": action, "expected_status": expected, "queue": expected, **fields}
+        return self.client.post(f"/moderation/comments/{comment_id}/decision", data=data)
+
+    def approve(self, comment_id: int, expected: str = "pending", **fields):
+        return self.decide(comment_id, "approve", expected, **fields)
+
+    def reject(self, comment_id: int, reason: str = "abuse", expected: str = "pending", **fields):
+        return self.decide(comment_id, "reject", expected, reason=reason, **fields)
+
+    def api(self, method: str, path: str, **kwargs):
+        """A call to the API with this browser's session cookie and its CSRF token."""
+        headers = {"X-CSRFToken": self.csrf_token(), **kwargs.pop("headers", {})}
+        return self.client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def moderator(app: Flask, seed: str) -> ModeratorActions:
+    """A logged-in moderator (not an admin)."""
+    make_moderator(app, "mia")
+    actions = ModeratorActions(app.test_client(), "mia")
+    assert actions.login().status_code == 303
+    return actions
+
+
+@pytest.fixture
+def admin(app: Flask, seed: str) -> ModeratorActions:
+    """A logged-in admin."""
+    make_moderator(app, "ada", admin=True)
+    actions = ModeratorActions(app.test_client(), "ada")
+    assert actions.login().status_code == 303
+    return actions
+
+
+@pytest.fixture
+def moderator_token(app: Flask, seed: str) -> str:
+    """The personal API token of a moderator called "tom"."""
+    from predictions.services import moderators
+
+    make_moderator(app, "tom")
+    with app.app_context():
+        token = moderators.issue_token(moderators.by_name("tom"))
+        db.session.commit()
+    return token

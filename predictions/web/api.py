@@ -192,9 +192,10 @@ def init_app(app: Flask) -> None:
     app.extensions["predictions_api"] = api
     csrf.exempt(blp)  # checked in check_body_and_csrf, where bearer clients are told apart
     api.register_blueprint(blp)
-    from . import api_aggregates, comments_api, privacy, scores_api  # they import this module
+    from . import api_aggregates, comments_api, moderation_api, privacy, scores_api  # import us
 
     api.register_blueprint(api_aggregates.blp)
     api.register_blueprint(scores_api.blp)
     api.register_blueprint(comments_api.blp)
     api.register_blueprint(privacy.blp)
+    api.register_blueprint(moderation_api.blp)

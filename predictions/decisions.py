@@ -1,0 +1,124 @@
+"""Pure moderation decisions: which queue a decision may start from, where it leads, and why.
+
+Standard library only. The services layer turns a `Plan` into a guarded UPDATE
+(`... WHERE id = :id AND status = :from_status`), so a moderator who acted on a stale page
+gets a conflict instead of silently overwriting someone else's decision.
+"""
+
+from dataclasses import dataclass
+
+PENDING = "pending"
+APPROVED = "approved"
+REJECTED = "rejected"
+WITHHELD = "withheld"
+# Not a stored status: an approved comment whose flags put it in the Reported queue.
+REPORTED = "reported"
+
+QUEUES = (PENDING, REPORTED, WITHHELD, APPROVED, REJECTED)
+QUEUE_TITLES = {
+    PENDING: "Pending",
+    REPORTED: "Reported",
+    WITHHELD: "Withheld",
+    APPROVED: "Approved",
+    REJECTED: "Rejected",
+}
+
+APPROVE = "approve"
+REJECT = "reject"
+SPAM = "spam"
+ACTIONS = (APPROVE, REJECT, SPAM)
+ACTION_TARGET = {APPROVE: APPROVED, REJECT: REJECTED, SPAM: REJECTED}
+
+# Reason codes a moderator gives for a decision or a ban (shown in the audit log).
+DECISION_REASONS: dict[str, str] = {
+    "within_rules": "Within the rules.",
+    "flags_unfounded": "The flags do not hold up.",
+    "spam": "Spam or advertising.",
+    "abuse": "Abuse or harassment of a person.",
+    "hate": "Hate speech.",
+    "off_topic": "Off topic for the question.",
+    "personal_data": "Shares someone's personal data.",
+    "misinformation": "Deliberate misinformation.",
+    "duplicate": "Repeats an earlier comment.",
+    "other": "Other (explained in the note).",
+}
+NOTE_MAX = 500
+BULK_MAX = 100
+
+# Every other action written to the audit log, besides the three decisions.
+BAN, UNBAN = "ban", "unban"
+PREMOD_ON, PREMOD_OFF = "premod_on", "premod_off"
+WORD_ADD, WORD_REMOVE = "word_add", "word_remove"
+MODERATOR_CREATE, MODERATOR_DISABLE = "moderator_create", "moderator_disable"
+AUDIT_ACTIONS = (
+    *ACTIONS,
+    BAN,
+    UNBAN,
+    PREMOD_ON,
+    PREMOD_OFF,
+    WORD_ADD,
+    WORD_REMOVE,
+    MODERATOR_CREATE,
+    MODERATOR_DISABLE,
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A decision as a guarded state change."""
+
+    action: str
+    # The stored status the comment must still have, and whether it must still be reported.
+    from_status: str
+    must_be_reported: bool
+    to_status: str
+    # What the audit log calls the starting point ("reported" for a reported comment).
+    audit_from: str
+
+
+def plan_decision(
+    action: str, expected: str, reason: str | None, note: str | None = None
+) -> tuple[Plan | None, dict[str, list[str]]]:
+    """The plan for a decision on a comment the moderator saw in `expected`, or the problems."""
+    errors: dict[str, list[str]] = {}
+    if action not in ACTIONS:
+        errors["action"] = [f"Choose one of: {', '.join(ACTIONS)}."]
+    if expected not in QUEUES:
+        errors["expected_status"] = [f"Choose one of: {', '.join(QUEUES)}."]
+    if reason is not None and reason not in DECISION_REASONS:
+        errors["reason"] = ["Unknown reason code."]
+    elif reason is None and action in (REJECT, SPAM):
+        errors["reason"] = ["Give a reason to reject a comment or mark it as spam."]
+    elif reason == "other" and not (note or "").strip():
+        errors["note"] = ["Explain the reason 'other' in a note."]
+    if note is not None and len(note) > NOTE_MAX:
+        errors["note"] = [f"Keep the note within {NOTE_MAX} characters."]
+    if errors:
+        return None, errors
+    target = ACTION_TARGET[action]
+    reported = expected == REPORTED
+    stored = APPROVED if reported else expected
+    if stored == target and not (target == APPROVED and reported):
+        return None, {"action": [f"The comment is already {target}."]}
+    # Approving a reported comment dismisses its reports: it must still be reported then.
+    plan = Plan(
+        action=action,
+        from_status=stored,
+        must_be_reported=reported,
+        to_status=target,
+        audit_from=REPORTED if reported else stored,
+    )
+    return plan, {}
+
+
+def reason_problem(reason: str | None, note: str | None = None) -> dict[str, list[str]]:
+    """Problems with a required reason code (bans), by field."""
+    if not reason:
+        return {"reason": ["Give a reason."]}
+    if reason not in DECISION_REASONS:
+        return {"reason": ["Unknown reason code."]}
+    if reason == "other" and not (note or "").strip():
+        return {"note": ["Explain the reason 'other' in a note."]}
+    if note is not None and len(note) > NOTE_MAX:
+        return {"note": [f"Keep the note within {NOTE_MAX} characters."]}
+    return {}

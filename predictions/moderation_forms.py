@@ -1,0 +1,133 @@
+"""Flask-WTF forms of the moderation pages; the rules come from decisions.py and the services."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
+
+from . import decisions
+from .services.moderation import PHRASE_MAX, WORD_KINDS
+from .services.moderators import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
+
+REASON_CHOICES = [SelectChoice("", "Choose a reason…")] + [
+    SelectChoice(code, f"{code} — {text}") for code, text in decisions.DECISION_REASONS.items()
+]
+
+
+class LoginForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=NAME_MAX)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    next = HiddenField()
+    submit = SubmitField("Log in")
+
+
+class LogoutForm(FlaskForm):
+    submit = SubmitField("Log out")
+
+
+class DecisionForm(FlaskForm):
+    """Approve, reject or mark as spam one comment the moderator saw in `expected_status`."""
+
+    action = SelectField("Decision", choices=[SelectChoice(a) for a in decisions.ACTIONS])
+    reason = SelectField("Reason", choices=REASON_CHOICES, validators=[Optional()])
+    note = TextAreaField("Note (optional)", validators=[Length(max=decisions.NOTE_MAX)])
+    expected_status = HiddenField(validators=[InputRequired()])
+    queue = HiddenField()
+    page = HiddenField()
+
+
+class BulkForm(FlaskForm):
+    """One decision on the comments ticked in a queue; applied only once `confirm` is sent."""
+
+    ids = SelectMultipleField("Comments", coerce=int, validate_choice=False)
+    action = SelectField(
+        "With the selected comments",
+        choices=[
+            SelectChoice(decisions.APPROVE, "Approve"),
+            SelectChoice(decisions.REJECT, "Reject"),
+        ],
+    )
+    reason = SelectField("Reason", choices=REASON_CHOICES, validators=[Optional()])
+    note = TextAreaField("Note (optional)", validators=[Length(max=decisions.NOTE_MAX)])
+    queue = HiddenField(validators=[InputRequired()])
+    confirm = HiddenField()
+
+
+class BanForm(FlaskForm):
+    reason = SelectField("Reason", choices=REASON_CHOICES, validators=[DataRequired()])
+    note = TextAreaField("Note (optional)", validators=[Length(max=decisions.NOTE_MAX)])
+    reject_comments = BooleanField("Also reject their pending, withheld and published comments")
+    submit = SubmitField("Ban this reader")
+
+
+class UnbanForm(FlaskForm):
+    note = TextAreaField("Note (optional)", validators=[Length(max=decisions.NOTE_MAX)])
+    submit = SubmitField("Lift the ban")
+
+
+class PremodForm(FlaskForm):
+    on = HiddenField()
+    submit = SubmitField("Switch")
+
+
+class WordForm(FlaskForm):
+    kind = SelectField("List", choices=[SelectChoice(k, k.capitalize()) for k in WORD_KINDS])
+    phrase = StringField(
+        "Word or phrase",
+        validators=[DataRequired(), Length(max=PHRASE_MAX)],
+        description="Matched regardless of case, accents and punctuation.",
+    )
+    submit = SubmitField("Add")
+
+
+class WordRemoveForm(FlaskForm):
+    submit = SubmitField("Remove")
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    action = SelectField(
+        "Action",
+        choices=[SelectChoice("", "Any")] + [SelectChoice(a) for a in decisions.AUDIT_ACTIONS],
+    )
+    moderator = IntegerField("Moderator", validators=[Optional()])
+    page = IntegerField(validators=[Optional()])
+
+
+class ModeratorCreateForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=NAME_MAX)])
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired()],  # the length rule is the service's
+        description=f"At least {PASSWORD_MIN} characters.",
+    )
+    confirm = PasswordField(
+        "Password again", validators=[EqualTo("password", message="The passwords differ.")]
+    )
+    is_admin = BooleanField("Admin (manages moderators)")
+    submit = SubmitField("Create")
+
+
+class ModeratorDisableForm(FlaskForm):
+    submit = SubmitField("Disable")
+
+
+def show_errors(form: FlaskForm, errors: dict[str, list[str]]) -> None:
+    """Put a service's per-field messages on the form's fields (or on the form as a whole)."""
+    for name, messages in errors.items():
+        if name in form._fields:
+            form[name].errors = [*form[name].errors, *messages]
+        else:
+            form.form_errors.extend(messages)

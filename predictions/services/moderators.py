@@ -1,0 +1,123 @@
+"""Moderator accounts: argon2id password hashes and personal API tokens (only hashes stored)."""
+
+import re
+import secrets
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .. import decisions
+from ..extensions import db
+from ..models import Moderator, utcnow
+from ..privacy import token_hash
+from .audit import record
+
+PASSWORD_MIN = 12
+PASSWORD_MAX = 1024
+NAME_MAX = 40
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+NAME_MESSAGE = "Use 1 to 40 letters, digits, dots, dashes or underscores."
+# Must match predictions.web.identity.MODERATOR_TOKEN_PREFIX.
+TOKEN_PREFIX = "mod_"
+
+# argon2-cffi's defaults are argon2id with RFC 9106's low-memory parameters.
+hasher = PasswordHasher()
+
+
+class AccountError(ValueError):
+    """A moderator account that cannot be created as asked, with per-field messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(m for ms in errors.values() for m in ms))
+        self.errors = errors
+
+
+def name_problem(name: str) -> str | None:
+    """Why a moderator name is not acceptable, or None."""
+    return None if NAME_PATTERN.fullmatch(name or "") else NAME_MESSAGE
+
+
+def password_problem(password: str) -> str | None:
+    """Why a password is not acceptable, or None."""
+    if len(password) < PASSWORD_MIN:
+        return f"Use at least {PASSWORD_MIN} characters."
+    if len(password) > PASSWORD_MAX:
+        return f"Use at most {PASSWORD_MAX} characters."
+    return None
+
+
+def by_name(name: str) -> Moderator | None:
+    """The moderator with this name."""
+    return db.session.scalar(db.select(Moderator).filter_by(name=name))
+
+
+def list_moderators() -> list[Moderator]:
+    """Every moderator, by name."""
+    return list(db.session.scalars(db.select(Moderator).order_by(Moderator.name)))
+
+
+def create_moderator(
+    name: str, password: str, is_admin: bool = False, by: Moderator | None = None
+) -> Moderator:
+    """A new moderator account (audited; `by` is None from the CLI); raises AccountError."""
+    errors = {}
+    if problem := name_problem(name):
+        errors["name"] = [problem]
+    elif by_name(name) is not None:
+        errors["name"] = [f"A moderator called {name!r} already exists."]
+    if problem := password_problem(password):
+        errors["password"] = [problem]
+    if errors:
+        raise AccountError(errors)
+    moderator = Moderator(name=name, password_hash=hasher.hash(password), is_admin=is_admin)
+    db.session.add(moderator)
+    db.session.flush()
+    role = "admin" if is_admin else "moderator"
+    record(decisions.MODERATOR_CREATE, by, note=f"{moderator.name} ({role})")
+    return moderator
+
+
+@cache
+def _dummy_hash() -> str:
+    return hasher.hash(secrets.token_urlsafe(16))
+
+
+def authenticate(name: str, password: str) -> Moderator | None:
+    """The active moderator with this name and password, or None.
+
+    An unknown name still costs one hash verification, so timing does not reveal names.
+    """
+    moderator = by_name(name)
+    stored = moderator.password_hash if moderator is not None else _dummy_hash()
+    try:
+        hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if moderator is None or not moderator.is_active:
+        return None
+    if hasher.check_needs_rehash(moderator.password_hash):
+        moderator.password_hash = hasher.hash(password)
+    return moderator
+
+
+def issue_token(moderator: Moderator) -> str:
+    """A new personal API token (replacing any earlier one); shown once, only its hash kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    moderator.api_token_hash = token_hash(token)
+    db.session.flush()
+    return token
+
+
+def disable(moderator: Moderator, by: Moderator | None = None) -> bool:
+    """Disable an account (its session and token stop working); False if already disabled."""
+    disabled = db.session.execute(
+        db.update(Moderator)
+        .where(Moderator.id == moderator.id, Moderator.disabled_at.is_(None))
+        .values(disabled_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(moderator)
+    if disabled:
+        record(decisions.MODERATOR_DISABLE, by, note=moderator.name)
+    return bool(disabled)

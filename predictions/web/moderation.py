@@ -1,0 +1,219 @@
+"""Moderation pages: login, the queues, decisions on one comment or many."""
+
+import time
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import login_user, logout_user
+
+from .. import decisions
+from ..extensions import db, limiter
+from ..models import Comment
+from ..moderation_forms import BulkForm, DecisionForm, LoginForm, LogoutForm, show_errors
+from ..services import moderation, moderators, queues
+from .identity import request_ip_hash
+from .moderator_auth import page_moderator, require_page_moderator, safe_next, template_context
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+bp.before_request(require_page_moderator)
+bp.context_processor(template_context)
+HANDLED_ELSEWHERE = "This comment was already handled by someone else."
+
+
+def login_limit() -> str:
+    return current_app.config.get("MODERATOR_LOGIN_LIMIT", "5 per minute")
+
+
+def per_page() -> int:
+    return current_app.config.get("MODERATION_PAGE_SIZE", 20)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, key_func=request_ip_hash, methods=["POST"])
+def login():
+    """The moderators' login form."""
+    form = LoginForm()
+    if request.method == "GET":
+        if page_moderator() is not None:
+            return redirect(url_for(".queue", name=decisions.PENDING))
+        form.next.data = safe_next(request.args.get("next"))
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        moderator = moderators.authenticate(form.name.data, form.password.data)
+        if moderator is not None:
+            db.session.commit()  # keeps a password hash upgraded to current parameters
+            target = safe_next(form.next.data) or url_for(".queue", name=decisions.PENDING)
+            # A fresh session: nothing set before the login (reader id, CSRF secret) survives.
+            session.clear()
+            g.pop("csrf_token", None)
+            login_user(moderator, remember=False)
+            session.permanent = False
+            return redirect(target, code=303)
+        form.form_errors.append("The name or the password is wrong.")
+        status = 401
+    return render_template("moderation/login.html", form=form), status
+
+
+@bp.errorhandler(429)
+def too_many_attempts(error):
+    """Too many login attempts: the page, with how long to wait."""
+    response = make_response(render_template("errors/error.html", error=error, code=429), 429)
+    if (limit := limiter.current_limit) is not None:
+        response.headers["Retry-After"] = str(max(1, limit.reset_at - int(time.time())))
+    return response
+
+
+@bp.post("/logout")
+def logout():
+    """End the moderator's session."""
+    if LogoutForm().validate_on_submit():
+        logout_user()
+        session.clear()
+        flash("You are logged out.", "success")
+        return redirect(url_for(".login"), code=303)
+    abort(400, "The logout form has expired; reload the page and try again.")
+
+
+@bp.get("/")
+def index():
+    """The moderators' start page: the pending queue."""
+    return redirect(url_for(".queue", name=decisions.PENDING))
+
+
+def page_number() -> int:
+    return max(request.args.get("page", 1, type=int), 1)
+
+
+@bp.get("/queue/<name>")
+def queue(name: str):
+    """One queue, oldest first, a page of cards with their actions."""
+    if name not in decisions.QUEUES:
+        abort(404, f"There is no {name!r} queue.")
+    page = queues.queue(name, page_number(), per_page())
+    bulk_form = BulkForm(queue=name)
+    # Offer only the bulk decisions that can apply to this queue.
+    bulk_form.action.choices = [
+        choice
+        for choice in bulk_form.action.choices
+        if decisions.plan_decision(choice.value, name, "other", "-")[0] is not None
+    ]
+    return render_template(
+        "moderation/queue.html",
+        name=name,
+        page=page,
+        cards=queues.cards(page.items),
+        sizes=queues.queue_sizes(),
+        bulk_form=bulk_form,
+        current_queue=name,
+        page_number=page.page,
+    )
+
+
+def comment_or_404(comment_id: int) -> Comment:
+    return db.get_or_404(Comment, comment_id, description=f"There is no comment {comment_id}.")
+
+
+def render_comment_page(comment: Comment, status: int = 200, form: DecisionForm | None = None):
+    (card,) = queues.cards([comment])
+    return (
+        render_template(
+            "moderation/comment.html", card=card, form=form, sizes=queues.queue_sizes()
+        ),
+        status,
+    )
+
+
+@bp.get("/comments/<int:comment_id>")
+def comment(comment_id: int):
+    """One comment's card, whatever its status."""
+    return render_comment_page(comment_or_404(comment_id))
+
+
+def back_to_queue(queue_name: str | None, page: str | None) -> str:
+    name = queue_name if queue_name in decisions.QUEUES else decisions.PENDING
+    number = int(page) if page and page.isdigit() and int(page) > 1 else None
+    return url_for(".queue", name=name, page=number)
+
+
+@bp.post("/comments/<int:comment_id>/decision")
+def decide(comment_id: int):
+    """Approve, reject or mark as spam one comment (a guarded update)."""
+    comment = comment_or_404(comment_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return render_comment_page(comment, 422, form)
+    try:
+        moderation.decide(
+            comment,
+            form.action.data,
+            page_moderator(),
+            form.expected_status.data,
+            reason=form.reason.data or None,
+            note=form.note.data,
+        )
+    except moderation.Invalid as error:
+        show_errors(form, error.errors)
+        return render_comment_page(comment, 422, form)
+    except moderation.Conflict:
+        db.session.rollback()
+        flash(HANDLED_ELSEWHERE, "error")
+        return render_comment_page(comment_or_404(comment_id), 409)
+    db.session.commit()
+    past = {"approve": "approved", "reject": "rejected", "spam": "rejected as spam"}
+    flash(f"Comment {comment_id} {past[form.action.data]}.", "success")
+    return redirect(back_to_queue(form.queue.data, form.page.data), code=303)
+
+
+@bp.post("/bulk")
+def bulk():
+    """Approve or reject the ticked comments, after a confirmation step."""
+    form = BulkForm()
+    back = back_to_queue(form.queue.data, None)
+    if not form.validate_on_submit():
+        flash("Choose comments and a decision.", "error")
+        return redirect(back, code=303)
+    ids = form.ids.data or []
+    reason = form.reason.data or None
+    expected = form.queue.data
+    _plan, errors = decisions.plan_decision(form.action.data, expected, reason, form.note.data)
+    if not ids:
+        errors = {"ids": ["Select at least one comment."], **errors}
+    if errors:
+        for messages in errors.values():
+            for message in messages:
+                flash(message, "error")
+        return redirect(back, code=303)
+    if form.confirm.data != "yes":
+        return render_template(
+            "moderation/bulk_confirm.html",
+            form=form,
+            cards=queues.cards(queues.by_ids(ids)),
+            sizes=queues.queue_sizes(),
+        )
+    try:
+        result = moderation.bulk_decide(
+            ids, form.action.data, page_moderator(), expected, reason, form.note.data
+        )
+    except moderation.Invalid as error:
+        for messages in error.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return redirect(back, code=303)
+    db.session.commit()
+    verb = "approved" if form.action.data == decisions.APPROVE else "rejected"
+    flash(f"{len(result.done)} comments {verb}.", "success")
+    if result.conflicts:
+        listed = ", ".join(str(i) for i in result.conflicts)
+        flash(f"Already handled by someone else, left as they were: {listed}.", "error")
+    return redirect(back, code=303)

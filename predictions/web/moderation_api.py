@@ -1,0 +1,182 @@
+"""The moderation API: queues, decisions, bans, and the moderators' CSV exports."""
+
+from dataclasses import dataclass, field
+
+from flask import Response, current_app, stream_with_context
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from ..csv_export import csv_lines
+from ..extensions import csrf, db
+from ..models import Comment, Reader
+from ..moderation_schemas import (
+    BanInputSchema,
+    DecisionInputSchema,
+    QueueItemSchema,
+    QueuePageSchema,
+    QueueQuerySchema,
+    ReaderStandingSchema,
+    UnbanInputSchema,
+)
+from ..services import exports, moderation, questions, queues
+from .api import check_body_and_csrf
+from .moderator_auth import api_moderator, require_api_moderator
+
+blp = Blueprint(
+    "moderation_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Moderation (a moderator's session with CSRF, or a mod_ API token)",
+)
+# Who asks comes first: anyone but a moderator gets 401 whatever the body.
+blp.before_request(require_api_moderator)
+blp.before_request(check_body_and_csrf)
+csrf.exempt(blp)  # checked in check_body_and_csrf, where bearer clients are told apart
+
+
+def comment_or_404(comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        abort(404, message=f"No comment with the id {comment_id}.")
+    return comment
+
+
+def reader_or_404(reader_id: str) -> Reader:
+    reader = db.session.get(Reader, reader_id)
+    if reader is None:
+        abort(404, message="No reader with this id.")
+    return reader
+
+
+@blp.route("/moderation/comments")
+class Queue(MethodView):
+    @blp.arguments(QueueQuerySchema, location="query")
+    @blp.response(200, QueuePageSchema)
+    def get(self, args: dict):
+        """A moderation queue, oldest first, with reason codes, flags and the author's record."""
+        page = queues.queue(args["status"], args["page"], args["per_page"])
+        return {
+            "items": queues.cards(page.items),
+            "page": page.page,
+            "pages": page.pages,
+            "total": page.total,
+        }
+
+
+@blp.route("/moderation/comments/<int:comment_id>/decision")
+class Decision(MethodView):
+    @blp.arguments(DecisionInputSchema)
+    @blp.response(200, QueueItemSchema)
+    @blp.alt_response(409, description="The comment is no longer in expected_status")
+    def post(self, data: dict, comment_id: int):
+        """Approve, reject or mark as spam a comment still in expected_status."""
+        comment = comment_or_404(comment_id)
+        try:
+            moderation.decide(
+                comment,
+                data["action"],
+                api_moderator(),
+                data["expected_status"],
+                reason=data["reason"],
+                note=data["note"],
+            )
+        except moderation.Invalid as error:
+            abort(422, message="The decision is not valid.", errors=error.errors)
+        except moderation.Conflict as error:
+            db.session.rollback()
+            abort(409, message=str(error), errors={"expected_status": [str(error)]})
+        db.session.commit()
+        (card,) = queues.cards([comment])
+        return card
+
+
+@dataclass
+class Standing:
+    reader: Reader
+    rejected_comments: list[int] = field(default_factory=list)
+
+
+@blp.route("/moderation/readers/<reader_id>/ban")
+class Ban(MethodView):
+    @blp.arguments(BanInputSchema)
+    @blp.response(200, ReaderStandingSchema)
+    @blp.alt_response(409, description="The reader is already banned")
+    def post(self, data: dict, reader_id: str):
+        """Ban a reader (optionally rejecting their comments); their forecasts stop counting."""
+        reader = reader_or_404(reader_id)
+        try:
+            rejected = moderation.ban(
+                reader,
+                api_moderator(),
+                data["reason"],
+                note=data["note"],
+                reject_comments=data["reject_comments"],
+            )
+        except moderation.Invalid as error:
+            abort(422, message="The ban is not valid.", errors=error.errors)
+        except moderation.Conflict as error:
+            db.session.rollback()
+            abort(409, message=str(error))
+        db.session.commit()
+        return Standing(reader, rejected)
+
+
+@blp.route("/moderation/readers/<reader_id>/unban")
+class Unban(MethodView):
+    @blp.arguments(UnbanInputSchema)
+    @blp.response(200, ReaderStandingSchema)
+    @blp.alt_response(409, description="The reader is not banned")
+    def post(self, data: dict, reader_id: str):
+        """Lift a reader's ban; their standing forecasts count again."""
+        reader = reader_or_404(reader_id)
+        try:
+            moderation.unban(reader, api_moderator(), note=data["note"])
+        except moderation.Conflict as error:
+            db.session.rollback()
+            abort(409, message=str(error))
+        db.session.commit()
+        return Standing(reader)
+
+
+def csv_response(lines, filename: str) -> Response:
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def export_key() -> bytes:
+    return current_app.config["SECRET_KEY"].encode()
+
+
+def question_or_404(slug: str):
+    question = questions.get_by_slug(slug)
+    if question is None:
+        abort(404, message=f"No question with the slug {slug!r}.")
+    return question
+
+
+@blp.route("/questions/<slug>/export.csv")
+class ForecastExport(MethodView):
+    @blp.response(200, content_type="text/csv", description="One row per forecast")
+    def get(self, slug: str):
+        """Every forecast on the question, readers pseudonymised (moderators only)."""
+        question = question_or_404(slug)
+        rows = exports.forecast_rows(question, export_key())
+        lines = csv_lines(exports.FORECAST_HEADER, rows)
+        return csv_response(lines, f"{question.slug}-forecasts.csv")
+
+
+@blp.route("/questions/<slug>/comments.csv")
+class CommentExport(MethodView):
+    @blp.response(200, content_type="text/csv", description="One row per comment")
+    def get(self, slug: str):
+        """Every comment on the question but deleted ones, readers pseudonymised."""
+        question = question_or_404(slug)
+        rows = exports.comment_rows(question, export_key())
+        lines = csv_lines(exports.COMMENT_HEADER, rows)
+        return csv_response(lines, f"{question.slug}-comments.csv")

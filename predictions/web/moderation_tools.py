@@ -1,0 +1,223 @@
+"""Moderation pages around the queues: readers (ban, premod), word lists, audit log, accounts."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from .. import decisions
+from ..extensions import db
+from ..models import Moderator, Reader
+from ..moderation_forms import (
+    AuditFilterForm,
+    BanForm,
+    ModeratorCreateForm,
+    ModeratorDisableForm,
+    PremodForm,
+    UnbanForm,
+    WordForm,
+    WordRemoveForm,
+    show_errors,
+)
+from ..services import audit, moderation, moderators, queues
+from .moderator_auth import (
+    admin_required,
+    page_moderator,
+    require_page_moderator,
+    template_context,
+)
+
+bp = Blueprint("moderation_tools", __name__, url_prefix="/moderation")
+bp.before_request(require_page_moderator)
+bp.context_processor(template_context)
+
+
+def reader_or_404(reader_id: str) -> Reader:
+    return db.get_or_404(Reader, reader_id, description="There is no such reader.")
+
+
+def flash_all(errors: dict[str, list[str]]) -> None:
+    for messages in errors.values():
+        for message in messages:
+            flash(message, "error")
+
+
+@bp.get("/readers/<reader_id>")
+def reader(reader_id: str):
+    """A reader's standing, their comments, and the ban and premoderation switches."""
+    subject = reader_or_404(reader_id)
+    return render_template(
+        "moderation/reader.html",
+        subject=subject,
+        cards=queues.cards(queues.comments_of(subject)),
+        ban_form=BanForm(),
+        unban_form=UnbanForm(),
+        premod_form=PremodForm(on="0" if subject.premod else "1"),
+        sizes=queues.queue_sizes(),
+    )
+
+
+@bp.post("/readers/<reader_id>/ban")
+def ban(reader_id: str):
+    """Ban a reader; their forecasts leave the aggregates."""
+    subject = reader_or_404(reader_id)
+    form = BanForm()
+    if not form.validate_on_submit():
+        flash_all(form.errors)
+        return redirect(url_for(".reader", reader_id=reader_id), code=303)
+    try:
+        rejected = moderation.ban(
+            subject,
+            page_moderator(),
+            form.reason.data,
+            note=form.note.data,
+            reject_comments=form.reject_comments.data,
+        )
+    except moderation.Invalid as error:
+        flash_all(error.errors)
+    except moderation.Conflict as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"Reader banned; {len(rejected)} comments rejected.", "success")
+    return redirect(url_for(".reader", reader_id=reader_id), code=303)
+
+
+@bp.post("/readers/<reader_id>/unban")
+def unban(reader_id: str):
+    """Lift a reader's ban; their standing forecasts count again."""
+    subject = reader_or_404(reader_id)
+    form = UnbanForm()
+    if form.validate_on_submit():
+        try:
+            moderation.unban(subject, page_moderator(), note=form.note.data)
+        except moderation.Conflict as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("The ban is lifted.", "success")
+    return redirect(url_for(".reader", reader_id=reader_id), code=303)
+
+
+@bp.post("/readers/<reader_id>/premod")
+def premod(reader_id: str):
+    """Hold all of a reader's comments for review, or stop doing so."""
+    subject = reader_or_404(reader_id)
+    form = PremodForm()
+    if form.validate_on_submit() and form.on.data in ("0", "1"):
+        on = form.on.data == "1"
+        moderation.set_premod(subject, on, page_moderator())
+        db.session.commit()
+        flash("Premoderation on." if on else "Premoderation off.", "success")
+    return redirect(url_for(".reader", reader_id=reader_id), code=303)
+
+
+@bp.route("/words", methods=["GET", "POST"])
+def words():
+    """The banned and suspect word lists."""
+    form = WordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            entry = moderation.add_word(form.kind.data, form.phrase.data, page_moderator())
+        except moderation.Invalid as error:
+            show_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash(f"Added to the {entry.kind} list.", "success")
+            return redirect(url_for(".words"), code=303)
+    if form.is_submitted():
+        status = 422
+    return (
+        render_template(
+            "moderation/words.html",
+            form=form,
+            remove_form=WordRemoveForm(),
+            lists=moderation.word_lists(),
+            sizes=queues.queue_sizes(),
+        ),
+        status,
+    )
+
+
+@bp.post("/words/<int:entry_id>/remove")
+def remove_word(entry_id: int):
+    """Take an entry off its list."""
+    if WordRemoveForm().validate_on_submit():
+        try:
+            entry = moderation.remove_word(entry_id, page_moderator())
+        except moderation.Conflict as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"Removed from the {entry.kind} list.", "success")
+    return redirect(url_for(".words"), code=303)
+
+
+@bp.get("/audit")
+def audit_log():
+    """Every decision and change, newest first, filtered by action or moderator."""
+    form = AuditFilterForm(request.args)
+    everyone = moderators.list_moderators()
+    action = form.action.data if form.action.data in decisions.AUDIT_ACTIONS else None
+    moderator_id = form.moderator.data
+    page = audit.entries(
+        max(form.page.data or 1, 1),
+        current_app.config.get("MODERATION_PAGE_SIZE", 20) * 2,
+        action=action,
+        moderator_id=moderator_id,
+    )
+    filters = {"action": action, "moderator": moderator_id}
+    return render_template(
+        "moderation/audit.html",
+        form=form,
+        page=page,
+        everyone=everyone,
+        filters={k: v for k, v in filters.items() if v},
+        sizes=queues.queue_sizes(),
+    )
+
+
+@bp.route("/moderators", methods=["GET", "POST"])
+@admin_required
+def accounts():
+    """Admins create and disable moderator accounts."""
+    form = ModeratorCreateForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            created = moderators.create_moderator(
+                form.name.data, form.password.data, form.is_admin.data, by=page_moderator()
+            )
+        except moderators.AccountError as error:
+            show_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash(f"Moderator {created.name} created.", "success")
+            return redirect(url_for(".accounts"), code=303)
+    if form.is_submitted():
+        status = 422
+    return (
+        render_template(
+            "moderation/moderators.html",
+            form=form,
+            disable_form=ModeratorDisableForm(),
+            everyone=moderators.list_moderators(),
+            sizes=queues.queue_sizes(),
+        ),
+        status,
+    )
+
+
+@bp.post("/moderators/<int:moderator_id>/disable")
+@admin_required
+def disable(moderator_id: int):
+    """Disable a moderator account (never your own)."""
+    subject = db.get_or_404(Moderator, moderator_id, description="There is no such moderator.")
+    if subject.id == page_moderator().id:
+        abort(422, "You cannot disable your own account.")
+    if ModeratorDisableForm().validate_on_submit():
+        changed = moderators.disable(subject, by=page_moderator())
+        db.session.commit()
+        flash(f"{subject.name} {'disabled' if changed else 'was already disabled'}.", "success")
+    return redirect(url_for(".accounts"), code=303)

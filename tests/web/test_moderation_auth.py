@@ -1,0 +1,298 @@
+"""Who may moderate: login, the moderator's cookie, rate limits, and every route refusing others."""
+
+import re
+
+import pytest
+from flask import Flask
+
+from predictions.services import readers
+
+from ..conftest import SEED_SLUG, make_moderator, make_test_app
+
+# ---- every moderation route refuses anyone but a moderator
+
+
+def moderation_routes() -> list[tuple[str, str, str]]:
+    """(method, rule, endpoint) of every moderation page and API route, from the URL map."""
+    app = make_test_app("sqlite://")
+    routes = []
+    for rule in app.url_map.iter_rules():
+        moderation_path = rule.rule.startswith(("/moderation", "/api/v1/moderation"))
+        if not (moderation_path or rule.endpoint.startswith("moderation_api.")):
+            continue
+        if rule.endpoint == "moderation.login":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            routes.append((method, rule.rule, rule.endpoint))
+    return routes
+
+
+ROUTES = moderation_routes()
+ARGUMENTS = {
+    "comment_id": "1",
+    "reader_id": "some-reader",
+    "entry_id": "1",
+    "moderator_id": "1",
+    "name": "pending",
+    "slug": SEED_SLUG,
+}
+ADMIN_ENDPOINTS = {"moderation_tools.accounts", "moderation_tools.disable"}
+
+
+def concrete(rule: str) -> str:
+    """The rule with every <converter:argument> filled in (a new argument must be added above)."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: ARGUMENTS[m.group(1)], rule)
+
+
+def is_api(rule: str) -> bool:
+    return rule.startswith("/api/")
+
+
+def test_the_route_list_covers_pages_api_and_exports():
+    rules = {rule for _method, rule, _endpoint in ROUTES}
+    assert "/moderation/queue/<name>" in rules
+    assert "/moderation/audit" in rules
+    assert "/moderation/logout" in rules
+    assert "/api/v1/moderation/comments/<int:comment_id>/decision" in rules
+    assert "/api/v1/moderation/readers/<reader_id>/ban" in rules
+    assert "/api/v1/questions/<slug>/export.csv" in rules
+    assert "/api/v1/questions/<slug>/comments.csv" in rules
+
+
+def call(client, method: str, rule: str, headers: dict | None = None):
+    kwargs = {"json": {}} if is_api(rule) and method == "POST" else {}
+    return client.open(concrete(rule), method=method, headers=headers or {}, **kwargs)
+
+
+def assert_refused(response, rule: str) -> None:
+    if is_api(rule):
+        assert response.status_code == 401
+        assert response.json["code"] == 401
+    else:
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/moderation/login")
+
+
+@pytest.mark.parametrize(("method", "rule", "endpoint"), ROUTES)
+def test_anonymous_visitors_are_sent_to_login_or_refused(client, seed, method, rule, endpoint):
+    assert_refused(call(client, method, rule), rule)
+
+
+@pytest.mark.parametrize(("method", "rule", "endpoint"), ROUTES)
+def test_readers_with_a_session_cookie_are_refused(page_reader, method, rule, endpoint):
+    assert page_reader.forecast({"us-eu-strain": 55}).status_code == 303
+    assert_refused(call(page_reader.client, method, rule), rule)
+
+
+@pytest.mark.parametrize(("method", "rule", "endpoint"), ROUTES)
+def test_readers_with_a_reader_token_get_401(app, client, seed, method, rule, endpoint):
+    with app.app_context():
+        _reader, token = readers.create_reader("ip")
+        from predictions.extensions import db
+
+        db.session.commit()
+    response = call(client, method, rule, {"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(("method", "rule", "endpoint"), ROUTES)
+def test_a_forged_moderator_token_gets_401(client, seed, method, rule, endpoint):
+    response = call(client, method, rule, {"Authorization": "Bearer mod_not-a-real-token"})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "rule", "endpoint"), [r for r in ROUTES if r[2] in ADMIN_ENDPOINTS]
+)
+def test_moderators_who_are_not_admins_get_403_on_admin_pages(moderator, method, rule, endpoint):
+    assert call(moderator.client, method, rule).status_code == 403
+
+
+def test_admin_pages_are_all_listed():
+    assert {endpoint for *_rest, endpoint in ROUTES} >= ADMIN_ENDPOINTS
+
+
+# ---- login and logout
+
+
+def test_login_redirects_to_the_pending_queue(app, client, seed):
+    make_moderator(app, "mia")
+    page = client.get("/moderation/login")
+    assert page.status_code == 200
+    assert 'autocomplete="current-password"' in page.get_data(as_text=True)
+    response = client.post("/moderation/login", data={"name": "mia", "password": PASSWORD})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/moderation/queue/pending"
+    assert client.get("/moderation/login").headers["Location"] == "/moderation/queue/pending"
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def test_login_returns_to_the_page_asked_for(app, client, seed):
+    make_moderator(app, "mia")
+    asked = client.get("/moderation/audit?action=ban")
+    assert asked.headers["Location"] == "/moderation/login?next=/moderation/audit?action%3Dban"
+    form = client.get(asked.headers["Location"]).get_data(as_text=True)
+    next_value = re.search(r'name="next" type="hidden" value="([^"]*)"', form).group(1)
+    assert next_value == "/moderation/audit?action=ban"
+    response = client.post(
+        "/moderation/login", data={"name": "mia", "password": PASSWORD, "next": next_value}
+    )
+    assert response.headers["Location"] == "/moderation/audit?action=ban"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "/me",
+        "javascript:x",
+        "/moderationx",
+    ],
+)
+def test_login_never_redirects_off_the_moderation_pages(app, client, seed, target):
+    make_moderator(app, "mia")
+    response = client.post(
+        "/moderation/login", data={"name": "mia", "password": PASSWORD, "next": target}
+    )
+    assert response.headers["Location"] == "/moderation/queue/pending"
+
+
+def test_a_form_sent_while_logged_out_is_not_replayed_after_login(client, seed):
+    response = client.post("/moderation/comments/1/decision", data={"action": "approve"})
+    assert response.headers["Location"] == "/moderation/login"
+
+
+def test_login_form_needs_both_fields(client, seed):
+    response = client.post("/moderation/login", data={"name": "mia"})
+    assert response.status_code == 422
+    assert "This field is required." in response.get_data(as_text=True)
+
+
+def test_logout_is_a_post_and_ends_the_session(moderator):
+    assert moderator.client.get("/moderation/logout").status_code == 405
+    response = moderator.logout()
+    assert response.status_code == 303
+    assert "_user_id" not in session_of(moderator.client)
+    assert moderator.queue().status_code == 302
+
+
+def session_of(client) -> dict:
+    with client.session_transaction() as session:
+        return dict(session)
+
+
+# ---- the moderator's cookie
+
+
+def set_cookie(response) -> str:
+    (cookie,) = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")]
+    return cookie
+
+
+def test_moderator_cookie_is_httponly_strict_and_ends_with_the_browser(app, client, seed):
+    make_moderator(app, "mia")
+    response = client.post("/moderation/login", data={"name": "mia", "password": PASSWORD})
+    cookie = set_cookie(response)
+    assert "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie
+    assert "Expires=" not in cookie
+    assert "SameSite=Strict" in set_cookie(client.get("/moderation/queue/pending"))
+
+
+def test_reader_cookie_stays_lax_and_lasts(page_reader):
+    cookie = set_cookie(page_reader.forecast({"us-eu-strain": 55}))
+    assert "SameSite=Lax" in cookie
+    assert "HttpOnly" in cookie
+    assert "Expires=" in cookie
+
+
+def test_login_starts_a_fresh_session(app, client, seed):
+    make_moderator(app, "mia")
+    with client.session_transaction() as session:
+        session["reader_id"] = "someone-elses-reader"
+        session["csrf_token"] = "planted-by-an-attacker"
+    client.post("/moderation/login", data={"name": "mia", "password": PASSWORD})
+    after = session_of(client)
+    assert after["_user_id"]
+    assert "reader_id" not in after
+    assert after.get("csrf_token") != "planted-by-an-attacker"
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_login_form_needs_its_csrf_token(app, client, seed):
+    make_moderator(app, "mia")
+    refused = client.post("/moderation/login", data={"name": "mia", "password": PASSWORD})
+    assert refused.status_code == 400
+    html = client.get("/moderation/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    accepted = client.post(
+        "/moderation/login", data={"name": "mia", "password": PASSWORD, "csrf_token": token}
+    )
+    assert accepted.status_code == 303
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_moderation_forms_need_the_csrf_token(app, seed):
+    from ..conftest import ModeratorActions, make_comment
+
+    make_moderator(app, "mia")
+    mia = ModeratorActions(app.test_client(), "mia")
+    html = mia.client.get("/moderation/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    assert mia.login(csrf_token=token).status_code == 303
+    comment_id, _reader = make_comment(app)
+    assert mia.approve(comment_id).status_code == 400
+    assert mia.approve(comment_id, csrf_token=mia.csrf_token()).status_code == 303
+
+
+def test_session_api_calls_need_the_csrf_header(app, moderator):
+    from ..conftest import make_comment
+
+    comment_id, _reader = make_comment(app)
+    body = {"action": "approve", "expected_status": "pending"}
+    url = f"/api/v1/moderation/comments/{comment_id}/decision"
+    refused = moderator.client.post(url, json=body)
+    assert refused.status_code == 400
+    assert "CSRF" in refused.json["message"]
+    accepted = moderator.api("POST", f"/moderation/comments/{comment_id}/decision", json=body)
+    assert accepted.status_code == 200
+
+
+def test_token_api_calls_need_no_csrf(app, client, moderator_token):
+    from ..conftest import make_comment
+
+    comment_id, _reader = make_comment(app)
+    response = client.post(
+        f"/api/v1/moderation/comments/{comment_id}/decision",
+        json={"action": "approve", "expected_status": "pending"},
+        headers={"Authorization": f"Bearer {moderator_token}"},
+    )
+    assert response.status_code == 200
+
+
+# ---- login rate limit
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
+def test_login_attempts_are_limited_to_five_a_minute(app: Flask, client, seed):
+    make_moderator(app, "mia")
+    for _ in range(3):
+        assert client.get("/moderation/login").status_code == 200  # looking is free
+    for _ in range(5):
+        wrong = client.post("/moderation/login", data={"name": "mia", "password": "x" * 16})
+        assert wrong.status_code == 401
+    blocked = client.post("/moderation/login", data={"name": "mia", "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 61  # the window ends within the minute
+    assert "_user_id" not in session_of(client)
+    other_network = app.test_client()
+    allowed = other_network.post(
+        "/moderation/login",
+        data={"name": "mia", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "198.51.100.7"},
+    )
+    assert allowed.status_code == 303
