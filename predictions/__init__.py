@@ -38,6 +38,8 @@ def finish_config(app: Flask) -> None:
         app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(app.config)
+    app.config.update(config.production_settings(app.config))
 
 
 def register_extensions(app: Flask) -> None:

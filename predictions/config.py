@@ -4,6 +4,12 @@ import os
 import secrets
 from pathlib import Path
 
+
+def flag(value: str) -> bool:
+    """An environment switch: 1, true or yes (any case) turn it on."""
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
 ENVIRONMENT_SETTINGS = {
     # name: converter
     "DATABASE_URL": str,
@@ -13,7 +19,13 @@ ENVIRONMENT_SETTINGS = {
     "TRUSTED_PROXIES": int,
     "MAX_CONTENT_LENGTH": int,
     "FRAME_ANCESTORS": str,
-    "SESSION_COOKIE_SECURE": lambda v: v.lower() in {"1", "true", "yes"},
+    "SESSION_COOKIE_SECURE": flag,
+    "PRODUCTION": flag,
+    "HSTS_MAX_AGE": int,
+    "RATELIMIT_ENABLED": flag,
+    "FORECAST_RATE_LIMIT": str,
+    "SQLITE_BUSY_TIMEOUT": float,
+    "PREDICTIONS_BENCH_REFERENCE": flag,
 }
 
 
@@ -35,6 +47,18 @@ class Defaults:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
     SEED_QUESTION = True
+    # Behind HTTPS: Secure cookies, https URLs and HSTS (see finish_config).
+    PRODUCTION = False
+    HSTS_MAX_AGE = 365 * 24 * 3600
+    # Abuse limits (SPEC §6) per reader and per IP-prefix hash; in Redis when REDIS_URL is set.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True  # X-RateLimit-* and Retry-After on a 429
+    RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not stop the forecasts
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    FORECAST_RATE_LIMIT = "30/hour"
+    # Seconds a SQLite writer waits for the lock before the request is answered 503.
+    SQLITE_BUSY_TIMEOUT = 5.0
+    PREDICTIONS_BENCH_REFERENCE = False
 
 
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
@@ -71,3 +95,24 @@ def instance_secret_key(instance_path: str) -> str:
         finally:
             scratch.unlink()
     return path.read_text().strip()
+
+
+def engine_options(settings: dict) -> dict:
+    """SQLAlchemy engine options; a SQLite writer waits SQLITE_BUSY_TIMEOUT for the lock."""
+    options = dict(settings["SQLALCHEMY_ENGINE_OPTIONS"])
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        connect_args = dict(options.get("connect_args", {}))
+        connect_args["timeout"] = settings["SQLITE_BUSY_TIMEOUT"]
+        options["connect_args"] = connect_args
+    return options
+
+
+def production_settings(settings: dict) -> dict[str, object]:
+    """What PRODUCTION=1 turns on: cookies only over HTTPS, and https URLs."""
+    if not settings.get("PRODUCTION"):
+        return {}
+    return {
+        "SESSION_COOKIE_SECURE": True,
+        "REMEMBER_COOKIE_SECURE": True,
+        "PREFERRED_URL_SCHEME": "https",
+    }

@@ -20,6 +20,7 @@ from ..services import forecasts, questions, readers
 from ..validation import check_probabilities
 from .errors import PredictionsApi
 from .identity import SESSION_KEY, bearer_token, current_reader, request_ip_hash
+from .limits import limit_forecasts
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Questions and forecasts")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -85,6 +86,8 @@ class QuestionDetail(MethodView):
 
 @blp.route("/questions/<slug>/forecasts")
 class Forecasts(MethodView):
+    @limit_forecasts
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.arguments(ForecastInputSchema)
     @blp.response(201, ForecastResultSchema)
     def post(self, data: dict, slug: str):

@@ -8,6 +8,7 @@ from ..models import Question
 from ..rendering import clean_text
 from ..services import comments, forecasts, questions, readers
 from .identity import current_reader, remember, request_ip_hash
+from .limits import limit_forecasts
 
 bp = Blueprint("pages", __name__)
 
@@ -26,6 +27,7 @@ def index():
 
 
 @bp.route("/q/<slug>", methods=["GET", "POST"])
+@limit_forecasts
 def question(slug: str):
     """The question, the article's scenarios, the reader's forecast form."""
     question = question_or_404(slug)
