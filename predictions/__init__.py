@@ -52,10 +52,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import api, health, identity, pages, request_log, security
+    from .web import api, health, identity, pages, request_log, security, transactions
 
     request_log.init_app(app)
     security.init_app(app)
+    transactions.init_app(app)
     identity.init_app(app)
     app.register_blueprint(pages.bp)
     health.init_app(app)

@@ -32,11 +32,17 @@ def history(reader: Reader | None, question: Question | None = None) -> list[For
     return list(db.session.scalars(query.order_by(Forecast.created_at, Forecast.id)))
 
 
+def lock_reader(reader: Reader) -> None:
+    """Serialise one reader's writers (PostgreSQL row lock; SQLite writers are serial anyway)."""
+    db.session.execute(db.select(Reader.id).where(Reader.id == reader.id).with_for_update())
+
+
 def submit(
     question: Question, reader: Reader, probabilities: dict[str, int], now: datetime | None = None
 ) -> dict[str, Forecast]:
     """Record the reader's new numbers; an unchanged number keeps its standing forecast."""
     now = now or utcnow()
+    lock_reader(reader)
     current = active_forecasts(reader, question)
     for key, percent in probabilities.items():
         previous = current.get(key)
@@ -64,6 +70,7 @@ def withdraw(
 ) -> list[str]:
     """Close the reader's active forecasts (all, or one scenario's); returns the keys closed."""
     now = now or utcnow()
+    lock_reader(reader)
     closed = []
     for key, forecast in active_forecasts(reader, question).items():
         if scenario_key in (None, key):

@@ -21,6 +21,7 @@ from ..validation import check_probabilities
 from .errors import PredictionsApi
 from .identity import SESSION_KEY, bearer_token, current_reader, request_ip_hash
 from .limits import limit_forecasts
+from .transactions import committed
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Questions and forecasts")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -98,15 +99,19 @@ class Forecasts(MethodView):
         if errors:
             message = "Some probabilities are not valid."
             abort(422, message=message, errors={"probabilities": errors})
-        reader, token = current_reader(), None
-        if reader is None:
-            reader, token = readers.create_reader(request_ip_hash())
-        readers.set_display_name(reader, clean_text(data["display_name"] or "").strip())
-        body = clean_text(data["comment"] or "").strip()
-        active, comment = forecasts.record_submission(
-            question, reader, accepted, body or None, ip_hash=request_ip_hash()
-        )
-        db.session.commit()
+
+        def record():
+            reader, token = current_reader(), None
+            if reader is None:
+                reader, token = readers.create_reader(request_ip_hash())
+            readers.set_display_name(reader, clean_text(data["display_name"] or "").strip())
+            body = clean_text(data["comment"] or "").strip()
+            active, comment = forecasts.record_submission(
+                question, reader, accepted, body or None, ip_hash=request_ip_hash()
+            )
+            return token, active, comment
+
+        token, active, comment = committed(record)
         result = {
             "forecast": {
                 "probabilities": {k: f.percent for k, f in active.items()},

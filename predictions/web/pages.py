@@ -9,6 +9,7 @@ from ..rendering import clean_text
 from ..services import comments, forecasts, questions, readers
 from .identity import current_reader, remember, request_ip_hash
 from .limits import limit_forecasts
+from .transactions import committed
 
 bp = Blueprint("pages", __name__)
 
@@ -44,14 +45,17 @@ def question(slug: str):
     elif not question.is_open():
         flash("This question is closed to new forecasts.", "error")
     elif form.validate():
-        if reader is None:
-            reader, _token = readers.create_reader(request_ip_hash())
-        readers.set_display_name(reader, clean_text(form.display_name.data or "").strip())
-        body = clean_text(form.comment.data or "").strip()
-        _active, comment = forecasts.record_submission(
-            question, reader, form.probabilities(), body or None, ip_hash=request_ip_hash()
-        )
-        db.session.commit()
+
+        def record():
+            author = current_reader() or readers.create_reader(request_ip_hash())[0]
+            readers.set_display_name(author, clean_text(form.display_name.data or "").strip())
+            body = clean_text(form.comment.data or "").strip()
+            _active, comment = forecasts.record_submission(
+                question, author, form.probabilities(), body or None, ip_hash=request_ip_hash()
+            )
+            return author, comment
+
+        reader, comment = committed(record)
         remember(reader)
         flash("Your forecast is saved.", "success")
         if comment is not None:
