@@ -25,7 +25,8 @@ from predictions.privacy import token_hash
 from ..conftest import POSTGRES_URL, SEED_SLUG, with_schema
 
 REQUEST_TIMEOUT = 30.0
-FORECASTS = f"/api/v1/questions/{SEED_SLUG}/forecasts"
+QUESTION = f"/api/v1/questions/{SEED_SLUG}"
+FORECASTS = f"{QUESTION}/forecasts"
 SCENARIOS = ("us-russia-cooperation", "us-eu-strain", "global-instability")
 E2E_DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
