@@ -76,8 +76,15 @@ def probabilities(n: int) -> dict[str, int]:
     return {key: 1 + (n * (7 + 13 * i)) % 99 for i, key in enumerate(SCENARIOS)}
 
 
-def forecast(base_url: str, percents: dict[str, int], token: str | None = None) -> Reply:
-    return request(base_url, "POST", FORECASTS, {"probabilities": percents}, token=token)
+def forecast(
+    base_url: str,
+    percents: dict[str, int],
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    return request(
+        base_url, "POST", FORECASTS, {"probabilities": percents}, token=token, headers=headers
+    )
 
 
 def in_parallel(calls, threads: int) -> list:
@@ -111,13 +118,20 @@ def postgres_schema_url(prefix: str = "e2e") -> Iterator[str]:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-@pytest.fixture(params=E2E_DATABASES)
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def empty_database(kind: str, directory: Path) -> Iterator[str]:
     """An empty database for a server: a SQLite file, or a private PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'predictions.db'}"
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / 'predictions.db'}"
         return
     with postgres_schema_url() as url:
+        yield url
+
+
+@pytest.fixture(params=E2E_DATABASES)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database per test, on each database the run has."""
+    with empty_database(request.param, tmp_path) as url:
         yield url
 
 

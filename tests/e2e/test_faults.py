@@ -28,9 +28,9 @@ from .tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.e2e
 
-READERS = 200
+READERS = 120
 THREADS = 10
-KILL_AFTER = 60  # answered requests before a worker is killed
+KILL_AFTER = 40  # answered requests before a worker is killed
 WAIT = 60.0  # seconds any single wait in these tests may take at most
 
 

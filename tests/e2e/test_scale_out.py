@@ -27,9 +27,11 @@ pytestmark = [
 
 QUESTION = "/api/v1/questions/us-russia-relations"
 LIMIT = 3
+COUNTING_NETWORK = {"X-Forwarded-For": "198.51.100.7"}
+LIMITED_NETWORK = {"X-Forwarded-For": "203.0.113.7"}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def two_machines(shared_redis_url: str) -> Iterator[tuple[str, str]]:
     """Two separately started servers on one PostgreSQL schema and one Redis."""
     with postgres_schema_url("scale") as database_url:
@@ -39,6 +41,7 @@ def two_machines(shared_redis_url: str) -> Iterator[tuple[str, str]]:
             # A key of its own: this test's limit counters never meet another run's in Redis.
             SECRET_KEY=f"scale-out-{uuid.uuid4().hex}",
             FORECAST_RATE_LIMIT=f"{LIMIT}/hour",
+            TRUSTED_PROXIES="1",  # each test speaks from a network of its own (X-Forwarded-For)
         )
         prepare_database(env)
         processes = []
@@ -53,17 +56,17 @@ def two_machines(shared_redis_url: str) -> Iterator[tuple[str, str]]:
 
 def test_a_forecast_made_on_one_machine_is_counted_on_the_other(two_machines):
     first, second = two_machines
-    assert request(second, "GET", QUESTION).body["forecaster_count"] == 0
-    made = forecast(first, probabilities(1))
+    before = request(second, "GET", QUESTION).body["forecaster_count"]
+    made = forecast(first, probabilities(1), headers=COUNTING_NETWORK)
     assert made.status == 201
-    assert request(second, "GET", QUESTION).body["forecaster_count"] == 1
+    assert request(second, "GET", QUESTION).body["forecaster_count"] == before + 1
     mine = request(second, "GET", QUESTION + "/forecasts/mine", token=made.token)
     assert mine.status == 200
     assert {key: item["probability"] for key, item in mine.body["active"].items()} == (
         probabilities(1)
     )
     # An update on the second machine closes the forecast made on the first.
-    assert forecast(second, {SCENARIOS[0]: 50}, made.token).status == 201
+    assert forecast(second, {SCENARIOS[0]: 50}, made.token, COUNTING_NETWORK).status == 201
     history = request(first, "GET", QUESTION + "/forecasts/mine", token=made.token).body["history"]
     first_scenario = [item for item in history if item["scenario"] == SCENARIOS[0]]
     assert [item["probability"] for item in first_scenario] == [probabilities(1)[SCENARIOS[0]], 50]
@@ -72,9 +75,11 @@ def test_a_forecast_made_on_one_machine_is_counted_on_the_other(two_machines):
 
 def test_a_rate_limit_counted_on_one_machine_is_spent_on_the_other(two_machines):
     first, second = two_machines
-    token = forecast(first, probabilities(1)).token
+    token = forecast(first, probabilities(1), headers=LIMITED_NETWORK).token
     machines = [second, first, second, first]
-    replies = [forecast(m, probabilities(2 + n), token) for n, m in enumerate(machines)]
+    replies = [
+        forecast(m, probabilities(2 + n), token, LIMITED_NETWORK) for n, m in enumerate(machines)
+    ]
     # Before the refusal each machine had seen 2 requests: only a shared counter reaches 3.
     assert [r.status for r in replies] == [201] * (LIMIT - 1) + [429, 429]
     refused = replies[LIMIT - 1]
