@@ -1,5 +1,7 @@
 """The JSON API under /api/v1, documented by OpenAPI from the same schemas."""
 
+from http import HTTPStatus
+
 from flask import Flask, request, session
 from flask.views import MethodView
 from flask_login import current_user
@@ -47,6 +49,17 @@ def check_body_and_csrf() -> None:
 blp.before_request(check_body_and_csrf)
 
 
+def documents_errors(*codes: int):
+    """Document the error answers an operation gives, each in the one JSON error shape."""
+
+    def decorate(view):
+        for code in codes:
+            view = blp.alt_response(code, response=HTTPStatus(code).name)(view)
+        return view
+
+    return decorate
+
+
 def question_or_404(slug: str) -> Question:
     question = questions.get_by_slug(slug)
     if question is None:
@@ -79,6 +92,7 @@ class Questions(MethodView):
 
 @blp.route("/questions/<slug>")
 class QuestionDetail(MethodView):
+    @documents_errors(404)
     @blp.response(200, QuestionSchema)
     def get(self, slug: str):
         """One question with its source, closing question and scenarios."""
@@ -88,7 +102,7 @@ class QuestionDetail(MethodView):
 @blp.route("/questions/<slug>/forecasts")
 class Forecasts(MethodView):
     @limit_forecasts
-    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    @documents_errors(400, 401, 404, 409, 413, 415, 429)
     @blp.arguments(ForecastInputSchema)
     @blp.response(201, ForecastResultSchema)
     def post(self, data: dict, slug: str):
@@ -140,11 +154,13 @@ def comparison(question: Question, active: dict) -> dict:
 
 @blp.route("/questions/<slug>/forecasts/mine")
 class MyForecasts(MethodView):
+    @documents_errors(401, 404)
     @blp.response(200, MineSchema)
     def get(self, slug: str):
         """The reader's active forecasts and their history, oldest first."""
         return mine(question_or_404(slug))
 
+    @documents_errors(401, 404, 409)
     @blp.arguments(WithdrawQuerySchema, location="query")
     @blp.response(200, MineSchema)
     def delete(self, args: dict, slug: str):
