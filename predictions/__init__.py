@@ -61,6 +61,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     health.init_app(app)
     api.init_app(app)
+    if app.config["PREDICTIONS_BENCH_REFERENCE"]:  # bench/write_bench.py only
+        from .web import bench_reference
+
+        bench_reference.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

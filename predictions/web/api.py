@@ -114,7 +114,7 @@ class Forecasts(MethodView):
             message = "Some probabilities are not valid."
             abort(422, message=message, errors={"probabilities": errors})
 
-        def record():
+        def record() -> dict:
             reader, token = current_reader(), None
             if reader is None:
                 reader, token = readers.create_reader(request_ip_hash())
@@ -123,20 +123,20 @@ class Forecasts(MethodView):
             active, comment = forecasts.record_submission(
                 question, reader, accepted, body or None, ip_hash=request_ip_hash()
             )
-            return token, active, comment
+            # Built before the commit, which expires every row: no reloading them afterwards.
+            result = {
+                "forecast": {
+                    "probabilities": {k: f.percent for k, f in active.items()},
+                    "created_at": max(f.created_at for f in active.values()),
+                },
+                "comparison": comparison(question, active),
+                "comment": comment and {"id": comment.id, "status": comment.status},
+            }
+            if token:
+                result["reader_token"] = token
+            return result
 
-        token, active, comment = committed(record)
-        result = {
-            "forecast": {
-                "probabilities": {k: f.percent for k, f in active.items()},
-                "created_at": max(f.created_at for f in active.values()),
-            },
-            "comparison": comparison(question, active),
-            "comment": comment and {"id": comment.id, "status": comment.status},
-        }
-        if token:
-            result["reader_token"] = token
-        return result
+        return committed(record)
 
 
 def comparison(question: Question, active: dict) -> dict:
