@@ -1,5 +1,6 @@
 """Faults: a worker killed mid-load, a restart, a database that goes away and comes back."""
 
+import http.client
 import os
 import signal
 import sqlite3
@@ -54,7 +55,7 @@ def safe_forecast(base_url: str, n: int, answered: threading.Semaphore):
     """A new reader's forecast; status 0 when the connection died with its worker."""
     try:
         reply = forecast(base_url, probabilities(n))
-    except OSError:  # reset or closed by the killed worker
+    except (OSError, http.client.HTTPException):  # cut off by the killed worker
         return 0, None
     answered.release()
     return reply.status, reply.token
