@@ -103,9 +103,8 @@ def run_migrations_online():
         if sqlite:
             # Batch mode rebuilds SQLite tables (drop + rename); with foreign keys on, dropping
             # a parent would cascade-delete its children. The pragma only works outside a
-            # transaction, so it is set before Alembic begins one.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()  # end SQLAlchemy's autobegun transaction; Alembic opens its own
+            # transaction, so it is set on the driver's connection before any BEGIN is sent.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -115,8 +114,8 @@ def run_migrations_online():
         with context.begin_transaction():
             context.run_migrations()
         if sqlite:
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             connection.commit()
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -38,6 +38,8 @@ def finish_config(app: Flask) -> None:
         app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(app.config)
+    app.config.update(config.production_settings(app.config))
 
 
 def register_extensions(app: Flask) -> None:
@@ -62,11 +64,15 @@ def register_blueprints(app: Flask) -> None:
         privacy,
         request_log,
         results,
+        routing,
         security,
+        transactions,
     )
 
+    routing.init_app(app)
     request_log.init_app(app)
     security.init_app(app)
+    transactions.init_app(app)
     identity.init_app(app)
     moderator_auth.init_app(app)
     app.register_blueprint(pages.bp)
@@ -77,6 +83,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation.bp)
     app.register_blueprint(moderation_tools.bp)
     api.init_app(app)
+    if app.config["PREDICTIONS_BENCH_REFERENCE"]:  # bench/write_bench.py only
+        from .web import bench_reference
+
+        bench_reference.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

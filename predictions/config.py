@@ -4,6 +4,12 @@ import os
 import secrets
 from pathlib import Path
 
+
+def flag(value: str) -> bool:
+    """An environment switch: 1, true or yes (any case) turn it on."""
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
 ENVIRONMENT_SETTINGS = {
     # name: converter
     "DATABASE_URL": str,
@@ -14,9 +20,13 @@ ENVIRONMENT_SETTINGS = {
     "TRUSTED_PROXIES": int,
     "MAX_CONTENT_LENGTH": int,
     "FRAME_ANCESTORS": str,
-    "SESSION_COOKIE_SECURE": lambda v: v.lower() in {"1", "true", "yes"},
+    "SESSION_COOKIE_SECURE": flag,
+    "PRODUCTION": flag,
+    "HSTS_MAX_AGE": int,
+    "SQLITE_BUSY_TIMEOUT": float,
+    "PREDICTIONS_BENCH_REFERENCE": flag,
     # Abuse limits (see Defaults): limit strings such as "1 per 15 seconds;20 per day".
-    "RATELIMIT_ENABLED": lambda v: v.lower() in {"1", "true", "yes"},
+    "RATELIMIT_ENABLED": flag,
     "COMMENT_LIMIT": str,
     "COMMENT_LIMIT_PER_IP": str,
     "COMMENT_EDIT_LIMIT": str,
@@ -47,6 +57,16 @@ class Defaults:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
     SEED_QUESTION = True
+    # Behind HTTPS: Secure cookies, https URLs and HSTS (see finish_config).
+    PRODUCTION = False
+    HSTS_MAX_AGE = 365 * 24 * 3600
+    RATELIMIT_HEADERS_ENABLED = True  # X-RateLimit-* and Retry-After on a 429
+    RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not stop the forecasts
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Seconds a SQLite writer waits for the lock before the request is answered 503.
+    SQLITE_BUSY_TIMEOUT = 5.0
+    PREDICTIONS_BENCH_REFERENCE = False
+
     # Comments and abuse limits (SPEC §6). Per reader, and per IP-prefix hash: many readers can
     # share one /24 (offices, mobile carriers), so the per-IP limits are wider.
     RATELIMIT_ENABLED = True
@@ -103,3 +123,24 @@ def instance_secret_key(instance_path: str) -> str:
         finally:
             scratch.unlink()
     return path.read_text().strip()
+
+
+def engine_options(settings: dict) -> dict:
+    """SQLAlchemy engine options; a SQLite writer waits SQLITE_BUSY_TIMEOUT for the lock."""
+    options = dict(settings["SQLALCHEMY_ENGINE_OPTIONS"])
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        connect_args = dict(options.get("connect_args", {}))
+        connect_args["timeout"] = settings["SQLITE_BUSY_TIMEOUT"]
+        options["connect_args"] = connect_args
+    return options
+
+
+def production_settings(settings: dict) -> dict[str, object]:
+    """What PRODUCTION=1 turns on: cookies only over HTTPS, and https URLs."""
+    if not settings.get("PRODUCTION"):
+        return {}
+    return {
+        "SESSION_COOKIE_SECURE": True,
+        "REMEMBER_COOKIE_SECURE": True,
+        "PREFERRED_URL_SCHEME": "https",
+    }

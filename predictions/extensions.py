@@ -32,15 +32,31 @@ csrf = CSRFProtect()
 login = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
 
+# Execution option naming how a SQLite transaction begins: "DEFERRED" (default) or "IMMEDIATE".
+SQLITE_BEGIN_OPTION = "sqlite_begin"
+
 
 @event.listens_for(Engine, "connect")
 def _tune_sqlite(dbapi_connection, _record) -> None:
-    """WAL lets readers work beside one writer; the busy timeout waits instead of failing."""
+    """WAL lets readers work beside one writer (the busy timeout is SQLITE_BUSY_TIMEOUT)."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # pysqlite would BEGIN only before the first write, leaving earlier reads outside the
+    # transaction; SQLAlchemy's recipe: no implicit BEGIN, we emit it in _begin_sqlite.
+    dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(connection) -> None:
+    """Every SQLAlchemy transaction is a SQLite transaction, IMMEDIATE when asked for."""
+    if connection.dialect.name != "sqlite":
+        return
+    if connection.connection.dbapi_connection.in_transaction:
+        return  # one in-memory database shared by two engine connections (tests): already begun
+    mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {'IMMEDIATE' if mode == 'IMMEDIATE' else 'DEFERRED'}")

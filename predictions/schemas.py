@@ -73,7 +73,7 @@ class ForecastInputSchema(Schema):
         values=fields.Raw(allow_none=True, metadata=PERCENT_DOC),
         required=True,
         validate=validate.Length(min=1, error="Give a probability for at least one scenario."),
-        metadata={"description": "Scenario key to whole percent (1-99)"},
+        metadata={"description": "Scenario key to whole percent (1-99)", "minProperties": 1},
     )
     comment = fields.String(load_default=None, validate=validate.Length(max=COMMENT_MAX))
     display_name = fields.String(load_default=None, validate=validate.Length(max=DISPLAY_NAME_MAX))

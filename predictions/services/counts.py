@@ -16,11 +16,11 @@ def create_rows(scenario: Scenario) -> None:
 
 def shift(scenario_id: int, percent: int, delta: int) -> None:
     """Move one count; an atomic UPDATE, so concurrent writers never lose an increment."""
+    table = ScenarioCount.__table__  # a Core UPDATE: no ORM bookkeeping on the hot path
     db.session.execute(
-        db.update(ScenarioCount)
-        .where(ScenarioCount.scenario_id == scenario_id, ScenarioCount.percent == percent)
-        .values(count=ScenarioCount.count + delta)
-        .execution_options(synchronize_session=False)
+        db.update(table)
+        .where(table.c.scenario_id == scenario_id, table.c.percent == percent)
+        .values(count=table.c.count + delta)
     )
 
 

@@ -1,5 +1,7 @@
 """The JSON API under /api/v1, documented by OpenAPI from the same schemas."""
 
+from http import HTTPStatus
+
 from flask import Flask, request, session
 from flask.views import MethodView
 from flask_login import current_user
@@ -22,6 +24,7 @@ from ..validation import check_probabilities
 from . import crowd, limits
 from .errors import PredictionsApi
 from .identity import SESSION_KEY, bearer_token, current_reader, request_ip_hash
+from .transactions import committed
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Questions and forecasts")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -45,6 +48,17 @@ def check_body_and_csrf() -> None:
 
 
 blp.before_request(check_body_and_csrf)
+
+
+def documents_errors(*codes: int):
+    """Document the error answers an operation gives, each in the one JSON error shape."""
+
+    def decorate(view):
+        for code in codes:
+            view = blp.alt_response(code, response=HTTPStatus(code).name)(view)
+        return view
+
+    return decorate
 
 
 def question_or_404(slug: str) -> Question:
@@ -82,6 +96,7 @@ class Questions(MethodView):
 
 @blp.route("/questions/<slug>")
 class QuestionDetail(MethodView):
+    @documents_errors(404)
     @blp.response(200, QuestionSchema)
     def get(self, slug: str):
         """One question with its source, closing question and scenarios."""
@@ -90,6 +105,7 @@ class QuestionDetail(MethodView):
 
 @blp.route("/questions/<slug>/forecasts")
 class Forecasts(MethodView):
+    @documents_errors(400, 401, 404, 409, 413, 415, 429)
     @blp.arguments(ForecastInputSchema)
     @blp.response(201, ForecastResultSchema)
     def post(self, data: dict, slug: str):
@@ -101,32 +117,39 @@ class Forecasts(MethodView):
             message = "Some probabilities are not valid."
             abort(422, message=message, errors={"probabilities": errors})
         refuse_resolved(question, accepted)
-        reader, token = current_reader(), None
-        existing = reader
-        if reader is None:
-            reader, token = readers.create_reader(request_ip_hash())
-        readers.set_display_name(reader, clean_text(data["display_name"] or "").strip())
-        body = clean_text(data["comment"] or "").strip()
-        try:
-            active, comment = forecasts.record_submission(
-                question, reader, accepted, body or None, ip_hash=request_ip_hash()
-            )
-        except CommentRefused as refused:
-            db.session.rollback()
-            abort(refused.status, message=refused.message, errors={"comment": [refused.message]})
-        limits.spend_forecast(reader, existing is None, comment is not None)
-        db.session.commit()
-        result = {
-            "forecast": {
-                "probabilities": {k: f.percent for k, f in active.items()},
-                "created_at": max(f.created_at for f in active.values()),
-            },
-            "comparison": comparison(question, active, reader),
-            "comment": comment and {"id": comment.id, "status": status_for_author(comment.status)},
-        }
-        if token:
-            result["reader_token"] = token
-        return result
+
+        def record() -> dict:
+            reader, token = current_reader(), None
+            existing = reader
+            if reader is None:
+                reader, token = readers.create_reader(request_ip_hash())
+            readers.set_display_name(reader, clean_text(data["display_name"] or "").strip())
+            body = clean_text(data["comment"] or "").strip()
+            try:
+                active, comment = forecasts.record_submission(
+                    question, reader, accepted, body or None, ip_hash=request_ip_hash()
+                )
+            except CommentRefused as refused:
+                db.session.rollback()
+                abort(
+                    refused.status, message=refused.message, errors={"comment": [refused.message]}
+                )
+            limits.spend_forecast(reader, existing is None, comment is not None)
+            # Built before the commit, which expires every row: no reloading them afterwards.
+            result = {
+                "forecast": {
+                    "probabilities": {k: f.percent for k, f in active.items()},
+                    "created_at": max(f.created_at for f in active.values()),
+                },
+                "comparison": comparison(question, active, reader),
+                "comment": comment
+                and {"id": comment.id, "status": status_for_author(comment.status)},
+            }
+            if token:
+                result["reader_token"] = token
+            return result
+
+        return committed(record)
 
 
 def refuse_resolved(question: Question, keys) -> None:
@@ -163,11 +186,13 @@ def comparison(question: Question, active: dict, reader=None) -> dict:
 
 @blp.route("/questions/<slug>/forecasts/mine")
 class MyForecasts(MethodView):
+    @documents_errors(401, 404)
     @blp.response(200, MineSchema)
     def get(self, slug: str):
         """The reader's active forecasts and their history, oldest first."""
         return mine(question_or_404(slug))
 
+    @documents_errors(401, 404, 409)
     @blp.arguments(WithdrawQuerySchema, location="query")
     @blp.response(200, MineSchema)
     def delete(self, args: dict, slug: str):

@@ -37,6 +37,8 @@ class PredictionsApi(Api):
                 payload["message"] = " ".join(payload.pop("errors"))
         if error.code in (429, 503) and "Retry-After" not in headers:
             headers = {**headers, **retry_after(error)}
+        if error.code == 405:
+            headers = {**headers, **allow(error)}
         return payload, code, headers
 
 
@@ -46,10 +48,16 @@ def retry_after(error: HTTPException) -> dict[str, str]:
     return {"Retry-After": value} if value else {}
 
 
+def allow(error: HTTPException) -> dict[str, str]:
+    """The methods a 405 must name (RFC 9110)."""
+    value = error.get_response().headers.get("Allow")
+    return {"Allow": value} if value else {}
+
+
 def render_html_error(error: HTTPException):
     code = error.code or 500
     html = render_template("errors/error.html", error=error, code=code)
-    return html, code, retry_after(error)
+    return html, code, {**retry_after(error), **allow(error)}
 
 
 def rollback() -> None:

@@ -10,6 +10,7 @@ from ..services import comments, forecasts, questions, readers, scores
 from ..services.comments import BotSignals, CommentRefused
 from . import limits
 from .identity import current_reader, remember, request_ip_hash
+from .transactions import committed
 
 bp = Blueprint("pages", __name__)
 
@@ -61,27 +62,29 @@ def question(slug: str):
 
 def save_forecast(question: Question, reader: Reader | None, form: ForecastForm):
     """Store a valid form (its comment through the pipeline); None when the comment is refused."""
-    existing = reader
-    if reader is None:
-        reader, _token = readers.create_reader(request_ip_hash())
-    readers.set_display_name(reader, clean_text(form.display_name.data or "").strip())
-    body = clean_text(form.comment.data or "").strip()
     signals = BotSignals(
         honeypot=form.website.data or "",
         fill_seconds=form.fill_seconds(),
         min_fill_seconds=current_app.config["COMMENT_MIN_FILL_SECONDS"],
     )
-    try:
+
+    def record():
+        author = reader or readers.create_reader(request_ip_hash())[0]
+        readers.set_display_name(author, clean_text(form.display_name.data or "").strip())
+        body = clean_text(form.comment.data or "").strip()
         _active, comment = forecasts.record_submission(
-            question, reader, form.probabilities(), body or None, request_ip_hash(), signals
+            question, author, form.probabilities(), body or None, request_ip_hash(), signals
         )
+        limits.spend_forecast(author, reader is None, comment is not None)
+        return author, comment
+
+    try:
+        author, comment = committed(record)
     except CommentRefused as refused:
         db.session.rollback()
         form.comment.errors = [*form.comment.errors, refused.message]
         return None
-    limits.spend_forecast(reader, existing is None, comment is not None)
-    db.session.commit()
-    remember(reader)
+    remember(author)
     flash("Your forecast is saved.", "success")
     if comment is not None and comment.status == CommentStatus.APPROVED:
         flash("Your comment is published.", "success")

@@ -1,7 +1,12 @@
-"""Security headers on every response and the proxy hops we trust."""
+"""Security headers on every response, the proxy hops we trust, and 413s that arrive."""
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+# A refused body is read and dropped up to this size, so that the client, still sending,
+# receives the 413 instead of a reset connection. Larger bodies belong to the proxy's limit.
+DRAIN_LIMIT = 16 * 1024 * 1024
+DRAIN_CHUNK = 64 * 1024
 
 
 def content_security_policy(frame_ancestors: str) -> str:
@@ -20,6 +25,24 @@ def add_security_headers(response: Response) -> Response:
     )
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if current_app.config["PRODUCTION"]:
+        max_age = current_app.config["HSTS_MAX_AGE"]
+        headers.setdefault("Strict-Transport-Security", f"max-age={max_age}; includeSubDomains")
+    return response
+
+
+def drain_refused_body(response: Response) -> Response:
+    """Read what is left of a body refused with 413 (bounded), then answer."""
+    if response.status_code == 413:
+        stream = request.environ.get("wsgi.input")
+        length = request.content_length
+        if stream is not None and length is not None and length <= DRAIN_LIMIT:
+            remaining = length
+            while remaining > 0:
+                chunk = stream.read(min(DRAIN_CHUNK, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
     return response
 
 
@@ -29,3 +52,4 @@ def init_app(app: Flask) -> None:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.after_request(add_security_headers)
+    app.after_request(drain_refused_body)

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from predictions.extensions import db
 from predictions.models import Question
 from predictions.services.questions import seed_text
@@ -45,6 +47,7 @@ def test_close_and_open_a_question(app, runner, seed):
     assert runner.invoke(args=["questions", "close", "nope"]).exit_code != 0
 
 
+@pytest.mark.parametrize("app_config", [{"REDIS_URL": None}])  # whatever the shell exports
 def test_doctor_reports_a_database_behind_its_migrations(runner):
     # The test database is made with create_all, so it has no Alembic revision stamped.
     result = runner.invoke(args=["doctor"])
