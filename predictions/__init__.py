@@ -58,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         identity,
         moderation,
+        moderation_questions,
         moderation_tools,
         moderator_auth,
         pages,
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(results.bp)
     app.register_blueprint(moderation.bp)
     app.register_blueprint(moderation_tools.bp)
+    app.register_blueprint(moderation_questions.bp)
     api.init_app(app)
     if app.config["PREDICTIONS_BENCH_REFERENCE"]:  # bench/write_bench.py only
         from .web import bench_reference

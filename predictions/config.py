@@ -17,6 +17,7 @@ ENVIRONMENT_SETTINGS = {
     "REDIS_URL": str,
     "MIN_CROWD": int,
     "AGGREGATE_CACHE_SECONDS": float,
+    "CROWD_CACHE_SECONDS": float,
     "TRUSTED_PROXIES": int,
     "MAX_CONTENT_LENGTH": int,
     "FRAME_ANCESTORS": str,
@@ -86,6 +87,9 @@ class Defaults:
 
     # How long a computed recency median is reused (Redis when REDIS_URL is set); 0: never.
     AGGREGATE_CACHE_SECONDS = 5.0
+    # How long a worker reuses the whole crowd of a question (0: never). A reader who changed
+    # their forecast since always gets it computed afresh.
+    CROWD_CACHE_SECONDS = 2.0
     AGGREGATE_CACHE_PREFIX = "predictions:cache:"
 
 

@@ -131,3 +131,25 @@ def show_errors(form: FlaskForm, errors: dict[str, list[str]]) -> None:
             form[name].errors = [*form[name].errors, *messages]
         else:
             form.form_errors.extend(messages)
+
+
+class ResolveForm(FlaskForm):
+    outcome = SelectField(
+        "Outcome",
+        choices=[
+            SelectChoice("", "Choose…"),
+            SelectChoice("yes", "yes — it happened"),
+            SelectChoice("no", "no — it did not"),
+            SelectChoice("annulled", "annulled — nobody is scored"),
+        ],
+        validators=[InputRequired()],
+    )
+    note = TextAreaField(
+        "Note (shown with the scores)",
+        validators=[DataRequired(message="Say what decided it."), Length(max=1000)],
+    )
+    submit = SubmitField("Resolve")
+
+
+class QuestionStatusForm(FlaskForm):
+    submit = SubmitField("Change")

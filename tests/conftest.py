@@ -83,6 +83,7 @@ def make_test_app(database_url: str, **overrides) -> Flask:
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        "CROWD_CACHE_SECONDS": 0,  # exact numbers unless a test is about the cache
     }
     return create_app({**config, **overrides})
 

@@ -245,8 +245,10 @@ def history(
     cache: Cache | None = None,
     cache_seconds: float = 0,
     past: Cache | None = None,
+    live: Sequence[ScenarioCrowd] | None = None,
 ) -> list[HistoryPoint]:
-    """Daily snapshots, then the live point now; `past` may keep the immutable days in memory."""
+    """Daily snapshots, then the live point now (`live` when the caller has it); `past` may keep
+    the immutable days in memory."""
     now = now or utcnow()
     points = None
     if past is not None:
@@ -257,8 +259,9 @@ def history(
         points = snapshots(question, now)
         if past is not None:
             past.set(key, points, 24 * 3600)
-    live = HistoryPoint(now, True, tuple(current(question, cache, cache_seconds)))
-    return [*points, live]
+    if live is None:
+        live = current(question, cache, cache_seconds)
+    return [*points, HistoryPoint(now, True, tuple(live))]
 
 
 def _past_key(question: Question, now: datetime) -> str:

@@ -36,6 +36,15 @@ def active_forecasts(reader: Reader | None, question: Question) -> dict[str, For
     return {f.scenario.key: f for f in rows}
 
 
+def latest_change(reader: Reader, question: Question) -> datetime | None:
+    """When the reader last forecast or withdrew on the question (None: never)."""
+    return db.session.scalar(
+        db.select(db.func.max(db.func.coalesce(Forecast.ended_at, Forecast.created_at))).where(
+            Forecast.reader_id == reader.id, Forecast.question_id == question.id
+        )
+    )
+
+
 def history(reader: Reader | None, question: Question | None = None) -> list[Forecast]:
     """Every forecast the reader made (on one question or all), oldest first."""
     if reader is None:

@@ -3,6 +3,7 @@
 Shared by the aggregate API, the results page and the question page; not a blueprint.
 """
 
+import time
 from datetime import datetime
 
 from flask import current_app
@@ -10,7 +11,7 @@ from flask import current_app
 from ..aggregation import ScenarioAggregate
 from ..cache import MemoryCache, make_cache
 from ..models import Forecast, Question, Reader
-from ..services import aggregates, counts
+from ..services import aggregates, counts, forecasts
 from ..services.aggregates import HistoryPoint, ScenarioCrowd
 from ..services.visibility import CrowdVisibility, crowd_visibility
 from .identity import current_moderator, current_reader
@@ -43,6 +44,9 @@ def _caches() -> dict:
             "recency": make_cache(config.get("REDIS_URL"), config["AGGREGATE_CACHE_PREFIX"]),
             # Completed days never change: each worker keeps the ones it has read.
             "past": MemoryCache(max_entries=256, as_json=False),
+            # The crowd now, per question: each worker recomputes it at most every
+            # CROWD_CACHE_SECONDS, and at once for a reader who changed their forecast since.
+            "now": MemoryCache(max_entries=256, as_json=False),
         }
         current_app.extensions[EXTENSION] = caches
     return caches
@@ -70,16 +74,32 @@ def visibility(question: Question, reader: Reader | None = None) -> CrowdVisibil
     )
 
 
-def current(question: Question) -> list[ScenarioCrowd]:
-    """The crowd now (recency medians may be AGGREGATE_CACHE_SECONDS old)."""
-    return aggregates.current(question, _caches()["recency"], cache_seconds())
+def current(question: Question, reader: Reader | None = None) -> list[ScenarioCrowd]:
+    """The crowd now, computed at most CROWD_CACHE_SECONDS ago and after the reader's own
+    latest change, so a reader always sees their forecast counted."""
+    caches, seconds = _caches(), float(current_app.config["CROWD_CACHE_SECONDS"])
+    reader = reader if reader is not None else current_reader()
+    changed = forecasts.latest_change(reader, question) if reader is not None else None
+    key = f"now:{question.id}"
+    entry = caches["now"].get(key) if seconds > 0 else None
+    if isinstance(entry, dict) and (changed is None or changed.timestamp() < entry["computed"]):
+        return entry["crowd"]
+    computed = time.time()
+    crowd = aggregates.current(question, caches["recency"], cache_seconds())
+    if seconds > 0:
+        caches["now"].set(key, {"crowd": crowd, "computed": computed}, seconds)
+    return crowd
 
 
 def history(question: Question) -> list[HistoryPoint]:
     """Daily snapshots and the live point."""
     caches = _caches()
     return aggregates.history(
-        question, cache=caches["recency"], cache_seconds=cache_seconds(), past=caches["past"]
+        question,
+        cache=caches["recency"],
+        cache_seconds=cache_seconds(),
+        past=caches["past"],
+        live=current(question),
     )
 
 
@@ -140,7 +160,7 @@ def comparison(question: Question, reader: Reader, active: dict[str, Forecast]) 
     """Per scenario the crowd's median and a sentence, once the crowd is visible; else {}."""
     if not visibility(question, reader).visible:
         return {}
-    crowds = {c.key: c for c in current(question)}
+    crowds = {c.key: c for c in current(question, reader)}
     by_scenario = counts.counts_for(s.id for s in question.scenarios)
     result = {}
     for scenario in question.scenarios:

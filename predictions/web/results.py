@@ -5,12 +5,13 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
+from markupsafe import Markup
 
 from .. import charts
 from ..extensions import db
 from ..models import Question, utcnow
-from ..services import questions
+from ..services import questions, scores
 from ..services.aggregates import HistoryPoint, ScenarioCrowd
 from . import crowd
 
@@ -99,21 +100,32 @@ def results(slug: str):
     """The crowd against the article: numbers, distributions, trend and method."""
     question = question_or_404(slug)
     visibility = crowd.visibility(question)
-    sections = []
+    crowd_html = None
     if visibility.visible:
         points = crowd.history(question)
         db.session.commit()  # days computed for the first time are kept
-        sections = [
+        sections = tuple(
             _scenario_result(number, item, points)
             for number, item in enumerate(points[-1].scenarios, start=1)
-        ]
+        )
+        crowd_html = _crowd_html(question.slug, sections)
+    resolved = any(s.outcome for s in question.scenarios)
     return render_template(
         "results/results.html",
         question=question,
         visibility=visibility,
-        sections=sections,
+        crowd_html=crowd_html,
+        scorecard=scores.scorecard_for_page(question, request.args.get("page", 1, type=int))
+        if resolved
+        else None,
         cache_seconds=crowd.cache_seconds(),
     )
+
+
+@lru_cache(maxsize=64)
+def _crowd_html(slug: str, sections: tuple[ScenarioResult, ...]) -> Markup:
+    # The same crowd renders the same markup for every viewer: render it once per crowd.
+    return Markup(render_template("results/_crowd.html", slug=slug, sections=sections))
 
 
 @bp.app_template_global("crowd_summary")

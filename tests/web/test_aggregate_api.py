@@ -7,6 +7,7 @@ import pytest
 
 from predictions.aggregation import aggregate
 
+from ..conftest import ApiReader
 from .crowd_helpers import AGGREGATE, add_readers, close, moderator_headers, set_ban
 
 COOP, EU, INST = "us-russia-cooperation", "us-eu-strain", "global-instability"
@@ -166,3 +167,22 @@ def test_recency_median_is_cached_while_counts_stay_exact(app, client, seed):
     with app.test_request_context():
         crowd.clear_caches()
     assert scenario(client.get(url).json, COOP)["recency_median"] == 90
+
+
+def test_crowd_is_reused_briefly_but_never_hides_the_readers_own_change(app, client, seed):
+    app.config["CROWD_CACHE_SECONDS"] = 3600
+    app.config["MIN_CROWD"] = 1
+    add_readers(app, seed, [{COOP: 10}, {COOP: 20}, {COOP: 30}])
+    reader = ApiReader(app.test_client(), seed)
+    assert reader.forecast({COOP: 40}).status_code == 201
+    url = AGGREGATE.format(slug=seed)
+    first = scenario(reader.client.get(url, headers=reader.headers).json, COOP)
+    assert first["n"] == 4
+    add_readers(app, seed, [{COOP: 90}] * 4)
+    # Others' forecasts show after CROWD_CACHE_SECONDS ...
+    assert scenario(reader.client.get(url, headers=reader.headers).json, COOP)["n"] == 4
+    # ... but the reader's own change shows at once.
+    assert reader.forecast({COOP: 45}).status_code == 201
+    latest = scenario(reader.client.get(url, headers=reader.headers).json, COOP)
+    assert latest["n"] == 8
+    assert latest["median"] == pytest.approx(67.5)

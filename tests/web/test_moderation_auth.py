@@ -35,8 +35,15 @@ ARGUMENTS = {
     "moderator_id": "1",
     "name": "pending",
     "slug": SEED_SLUG,
+    "key": "us-eu-strain",
 }
-ADMIN_ENDPOINTS = {"moderation_tools.accounts", "moderation_tools.disable"}
+ADMIN_ENDPOINTS = {
+    "moderation_tools.accounts",
+    "moderation_tools.disable",
+    "moderation_questions.index",
+    "moderation_questions.resolve",
+    "moderation_questions.toggle_status",
+}
 
 
 def concrete(rule: str) -> str:

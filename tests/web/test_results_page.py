@@ -114,3 +114,21 @@ def test_history_csv_has_a_row_per_point_and_scenario(app, client, seed):
     assert {r["live"] for r in rows[:-3]} <= {"no"}
     assert len(rows) % 3 == 0
     assert rows[-3]["key"] == COOP and float(rows[-3]["median"]) == 20
+
+
+def test_results_page_shows_the_scorecard_once_a_scenario_resolves(app, client, seed):
+    from predictions.services import resolution
+
+    from .resolution_actions import forecast, new_reader, seed_question
+
+    assert "Scores" not in client.get(f"/q/{seed}/results").get_data(as_text=True)
+    with app.app_context():
+        question = seed_question()
+        for percent in (70, 80, 90):
+            forecast(question, new_reader(), {"us-eu-strain": percent})
+        resolution.resolve(question.scenario("us-eu-strain"), "yes", None, "Tariffs announced")
+        db.session.commit()
+    html = client.get(f"/q/{seed}/results").get_data(as_text=True)
+    assert 'id="scores-heading"' in html
+    assert "The crowd beat the article on 1 of 1 resolved scenario." in html
+    assert "Tariffs announced" in html

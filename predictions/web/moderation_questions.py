@@ -1,0 +1,82 @@
+"""Admin pages for questions: open or close them, resolve (or correct) their scenarios."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+
+from ..extensions import db
+from ..models import Question, QuestionStatus
+from ..moderation_forms import QuestionStatusForm, ResolveForm
+from ..services import audit, queues, resolution
+from ..services import questions as question_service
+from .moderator_auth import admin_required, page_moderator, require_page_moderator, template_context
+
+bp = Blueprint("moderation_questions", __name__, url_prefix="/moderation/questions")
+bp.before_request(require_page_moderator)
+bp.context_processor(template_context)
+
+
+def question_or_404(slug: str) -> Question:
+    question = question_service.get_by_slug(slug)
+    if question is None:
+        abort(404, f"There is no question {slug!r}.")
+    return question
+
+
+def render_questions(forms: dict[tuple[str, str], ResolveForm] | None = None, status: int = 200):
+    return (
+        render_template(
+            "moderation/questions.html",
+            questions=question_service.list_questions(),
+            forms=forms or {},
+            resolve_form=ResolveForm,
+            status_form=QuestionStatusForm(),
+            sizes=queues.queue_sizes(),
+        ),
+        status,
+    )
+
+
+@bp.get("")
+@admin_required
+def index():
+    """Every question with its scenarios, their outcomes and the forms to resolve them."""
+    return render_questions()
+
+
+@bp.post("/<slug>/scenarios/<key>/resolve")
+@admin_required
+def resolve(slug: str, key: str):
+    """Resolve a scenario yes, no or annulled, or correct an earlier resolution (audited)."""
+    question = question_or_404(slug)
+    scenario = question.scenario(key)
+    if scenario is None:
+        abort(404, f"{slug} has no scenario {key!r}.")
+    form = ResolveForm()
+    if not form.validate_on_submit():
+        return render_questions({(slug, key): form}, status=422)
+    previous = scenario.outcome
+    changed = resolution.resolve(scenario, form.outcome.data, page_moderator(), form.note.data)
+    db.session.commit()
+    if changed is None:
+        flash(f"“{scenario.label}” was already resolved {previous}.", "info")
+    elif previous is None:
+        flash(f"“{scenario.label}” resolved {scenario.outcome}.", "success")
+    else:
+        flash(f"“{scenario.label}” corrected: {scenario.outcome} (was {previous}).", "success")
+    return redirect(url_for(".index", _anchor=f"q-{slug}"), code=303)
+
+
+@bp.post("/<slug>/status")
+@admin_required
+def toggle_status(slug: str):
+    """Close an open question, or open a closed one (audited)."""
+    question = question_or_404(slug)
+    if QuestionStatusForm().validate_on_submit():
+        before = question.status
+        after = QuestionStatus.CLOSED if before == QuestionStatus.OPEN else QuestionStatus.OPEN
+        question_service.set_status(question, after)
+        audit.record(
+            f"question_{after}", page_moderator(), from_status=before, to_status=after, note=slug
+        )
+        db.session.commit()
+        flash(f"{question.title}: {after}.", "success")
+    return redirect(url_for(".index", _anchor=f"q-{slug}"), code=303)
