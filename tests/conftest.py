@@ -84,6 +84,8 @@ def make_test_app(database_url: str, **overrides) -> Flask:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "CROWD_CACHE_SECONDS": 0,  # exact numbers unless a test is about the cache
+        # Ids restart with every test database: a shared Redis must not mix their entries.
+        "AGGREGATE_CACHE_PREFIX": f"test:{uuid.uuid4().hex}:",
     }
     return create_app({**config, **overrides})
 
