@@ -24,6 +24,7 @@ from ..validation import check_probabilities
 from . import crowd, limits
 from .errors import PredictionsApi
 from .identity import SESSION_KEY, bearer_token, current_reader, request_ip_hash
+from .lookups import question_or_404
 from .transactions import committed
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Questions and forecasts")
@@ -59,13 +60,6 @@ def documents_errors(*codes: int):
         return view
 
     return decorate
-
-
-def question_or_404(slug: str) -> Question:
-    question = questions.get_by_slug(slug)
-    if question is None:
-        abort(404, message=f"No question with the slug {slug!r}.")
-    return question
 
 
 def open_question_or_409(slug: str) -> Question:

@@ -6,9 +6,9 @@ from flask_smorest import Blueprint, abort
 from ..extensions import csrf, db
 from ..models import utcnow
 from ..schemas import AggregateSchema, HistoryQuerySchema, HistorySchema
-from ..services import questions
 from . import crowd
 from .api import check_body_and_csrf
+from .lookups import question_or_404
 
 blp = Blueprint(
     "aggregates",
@@ -18,13 +18,6 @@ blp = Blueprint(
 )
 blp.before_request(check_body_and_csrf)
 csrf.exempt(blp)
-
-
-def _question(slug: str):
-    question = questions.get_by_slug(slug)
-    if question is None:
-        abort(404, message=f"No question with the slug {slug!r}.")
-    return question
 
 
 def _header(visibility) -> dict:
@@ -40,7 +33,7 @@ class Aggregate(MethodView):
     @blp.response(200, AggregateSchema)
     def get(self, slug: str):
         """The crowd now per scenario; crowd fields are absent while hidden."""
-        question = _question(slug)
+        question = question_or_404(slug)
         visibility = crowd.visibility(question)
         if visibility.visible:
             rows = [crowd.row(c, True) for c in crowd.current(question)]
@@ -56,7 +49,7 @@ class AggregateHistory(MethodView):
     def get(self, args: dict, slug: str):
         """The crowd after each past UTC day and now; ?at= for one instant. Hidden like the
         aggregate."""
-        question = _question(slug)
+        question = question_or_404(slug)
         at = args["at"]
         if at is not None and at > utcnow():
             abort(422, message="No crowd yet at that time.", errors={"at": ["Not in the future."]})

@@ -14,11 +14,12 @@ from ..extensions import db
 from ..forms import CommentForm, DeleteCommentForm, EditCommentForm, FlagForm
 from ..models import Comment, CommentStatus, Question, Reader
 from ..rendering import clean_text, render_comment
-from ..services import comments, questions, readers
+from ..services import comments, readers
 from ..services.comments import BotSignals, CommentRefused, status_for_author
 from ..services.visibility import crowd_visibility
 from . import limits
 from .identity import current_moderator, current_reader, remember, request_ip_hash
+from .lookups import question_or_404
 
 bp = Blueprint("comments", __name__)
 
@@ -37,13 +38,6 @@ POSTED_MESSAGES = {
 
 def edit_window() -> timedelta:
     return timedelta(seconds=current_app.config["COMMENT_EDIT_WINDOW_SECONDS"])
-
-
-def question_or_404(slug: str) -> Question:
-    question = questions.get_by_slug(slug)
-    if question is None:
-        abort(404, f"There is no question at /q/{slug}.")
-    return question
 
 
 def comment_or_404(comment_id: int) -> Comment:

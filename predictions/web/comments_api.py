@@ -28,8 +28,9 @@ from ..services import comments, readers
 from ..services.comments import CommentRefused, status_for_author
 from ..services.visibility import crowd_visibility
 from . import limits
-from .api import check_body_and_csrf, question_or_404
+from .api import check_body_and_csrf
 from .identity import current_moderator, current_reader, request_ip_hash
+from .lookups import question_or_404
 
 blp = Blueprint(
     "comments_api", __name__, url_prefix="/api/v1", description="Comments, replies and flags"

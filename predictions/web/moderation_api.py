@@ -18,8 +18,9 @@ from ..moderation_schemas import (
     ReaderStandingSchema,
     UnbanInputSchema,
 )
-from ..services import exports, moderation, questions, queues
+from ..services import exports, moderation, queues
 from .api import check_body_and_csrf
+from .lookups import question_or_404
 from .moderator_auth import api_moderator, require_api_moderator
 
 blp = Blueprint(
@@ -151,13 +152,6 @@ def csv_response(lines, filename: str) -> Response:
 
 def export_key() -> bytes:
     return current_app.config["SECRET_KEY"].encode()
-
-
-def question_or_404(slug: str):
-    question = questions.get_by_slug(slug)
-    if question is None:
-        abort(404, message=f"No question with the slug {slug!r}.")
-    return question
 
 
 @blp.route("/questions/<slug>/export.csv")

@@ -3,22 +3,16 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from ..extensions import db
-from ..models import Question, QuestionStatus
+from ..models import QuestionStatus
 from ..moderation_forms import QuestionStatusForm, ResolveForm
 from ..services import audit, queues, resolution
 from ..services import questions as question_service
+from .lookups import question_or_404
 from .moderator_auth import admin_required, page_moderator, require_page_moderator, template_context
 
 bp = Blueprint("moderation_questions", __name__, url_prefix="/moderation/questions")
 bp.before_request(require_page_moderator)
 bp.context_processor(template_context)
-
-
-def question_or_404(slug: str) -> Question:
-    question = question_service.get_by_slug(slug)
-    if question is None:
-        abort(404, f"There is no question {slug!r}.")
-    return question
 
 
 def render_questions(forms: dict[tuple[str, str], ResolveForm] | None = None, status: int = 200):

@@ -10,16 +10,10 @@ from ..services import comments, forecasts, questions, readers, scores
 from ..services.comments import BotSignals, CommentRefused
 from . import limits
 from .identity import current_reader, remember, request_ip_hash
+from .lookups import question_or_404
 from .transactions import committed
 
 bp = Blueprint("pages", __name__)
-
-
-def question_or_404(slug: str) -> Question:
-    question = questions.get_by_slug(slug)
-    if question is None:
-        abort(404, f"There is no question at /q/{slug}.")
-    return question
 
 
 @bp.get("/")

@@ -11,21 +11,15 @@ from markupsafe import Markup
 from .. import charts
 from ..extensions import db
 from ..models import Question, utcnow
-from ..services import questions, scores
+from ..services import scores
 from ..services.aggregates import HistoryPoint, ScenarioCrowd
 from . import crowd
+from .lookups import question_or_404
 
 bp = Blueprint("results", __name__)
 
 # Cells that a spreadsheet would run as a formula start with one of these (OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def question_or_404(slug: str) -> Question:
-    question = questions.get_by_slug(slug)
-    if question is None:
-        abort(404, f"There is no question at /q/{slug}.")
-    return question
 
 
 @dataclass(frozen=True)

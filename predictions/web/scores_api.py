@@ -6,7 +6,8 @@ from flask_smorest import Blueprint
 from ..extensions import csrf
 from ..schemas import PageQuerySchema, ScoresSchema
 from ..services import scores
-from .api import check_body_and_csrf, question_or_404
+from .api import check_body_and_csrf
+from .lookups import question_or_404
 
 blp = Blueprint(
     "scores", __name__, url_prefix="/api/v1", description="Scores of resolved scenarios"
