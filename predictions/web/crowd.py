@@ -74,12 +74,16 @@ def visibility(question: Question, reader: Reader | None = None) -> CrowdVisibil
     )
 
 
-def current(question: Question, reader: Reader | None = None) -> list[ScenarioCrowd]:
-    """The crowd now, computed at most CROWD_CACHE_SECONDS ago and after the reader's own
-    latest change, so a reader always sees their forecast counted."""
+def current(
+    question: Question, reader: Reader | None = None, include_reader: bool = True
+) -> list[ScenarioCrowd]:
+    """The crowd now, computed at most CROWD_CACHE_SECONDS ago and (unless include_reader is
+    False) after the reader's own latest change, so a reader sees their forecast counted."""
     caches, seconds = _caches(), float(current_app.config["CROWD_CACHE_SECONDS"])
     reader = reader if reader is not None else current_reader()
-    changed = forecasts.latest_change(reader, question) if reader is not None else None
+    changed = None
+    if include_reader and reader is not None:
+        changed = forecasts.latest_change(reader, question)
     key = f"now:{question.id}"
     entry = caches["now"].get(key) if seconds > 0 else None
     if isinstance(entry, dict) and (changed is None or changed.timestamp() < entry["computed"]):
@@ -160,7 +164,8 @@ def comparison(question: Question, reader: Reader, active: dict[str, Forecast]) 
     """Per scenario the crowd's median and a sentence, once the crowd is visible; else {}."""
     if not visibility(question, reader).visible:
         return {}
-    crowds = {c.key: c for c in current(question, reader)}
+    # The reader is compared with the others: a crowd computed just before their change serves.
+    crowds = {c.key: c for c in current(question, reader, include_reader=False)}
     by_scenario = counts.counts_for(s.id for s in question.scenarios)
     result = {}
     for scenario in question.scenarios:
