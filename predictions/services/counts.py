@@ -30,7 +30,8 @@ def shift_forecasters(question_id: int, delta: int) -> None:
         db.update(Question)
         .where(Question.id == question_id)
         .values(forecaster_count=Question.forecaster_count + delta)
-        .execution_options(synchronize_session=False)
+        # The loaded question follows, so reads later in the request need no query of their own.
+        .execution_options(synchronize_session="evaluate")
     )
 
 

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from importlib import resources
 
+from sqlalchemy.orm import joinedload
+
 from ..extensions import db
 from ..models import Question, QuestionStatus, Scenario
 from ..question_file import QuestionSpec, parse_question
@@ -76,8 +78,9 @@ def load_seed() -> tuple[Question, bool]:
 
 
 def get_by_slug(slug: str) -> Question | None:
-    """The question with this slug."""
-    return db.session.scalar(db.select(Question).filter_by(slug=slug))
+    """The question with this slug, its scenarios loaded in the same query."""
+    query = db.select(Question).options(joinedload(Question.scenarios)).filter_by(slug=slug)
+    return db.session.execute(query).unique().scalar_one_or_none()
 
 
 @dataclass(frozen=True)
@@ -104,8 +107,8 @@ def list_questions() -> list[CountedQuestion]:
 
 def forecaster_count(question: Question) -> int:
     """Readers with at least one active forecast on the question, bans excluded."""
-    # Read fresh: the counter moves by atomic UPDATEs that bypass the session's objects.
-    return db.session.scalar(db.select(Question.forecaster_count).where(Question.id == question.id))
+    # The counter moves by atomic UPDATEs that also update the loaded question (counts.py).
+    return question.forecaster_count
 
 
 def set_status(question: Question, status: QuestionStatus) -> None:
