@@ -24,6 +24,19 @@ def shift(scenario_id: int, percent: int, delta: int) -> None:
     )
 
 
+def shift_many(cells: Iterable[tuple[int, int]], delta: int) -> None:
+    """Move several (scenario_id, percent) counts by the same delta in one UPDATE."""
+    cells = list(cells)
+    if not cells:
+        return
+    table = ScenarioCount.__table__
+    db.session.execute(
+        db.update(table)
+        .where(db.tuple_(table.c.scenario_id, table.c.percent).in_(cells))
+        .values(count=table.c.count + delta)
+    )
+
+
 def shift_forecasters(question_id: int, delta: int) -> None:
     """Move a question's forecaster count; atomic like shift."""
     db.session.execute(

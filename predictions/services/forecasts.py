@@ -66,12 +66,13 @@ def submit(
     current = active_forecasts(reader, question)
     if not current and probabilities and reader.banned_at is None:
         counts.shift_forecasters(question.id, +1)
+    replaced, added = [], []
     for key, percent in probabilities.items():
         previous = current.get(key)
         if previous is not None and previous.percent == percent:
             continue
         if previous is not None:
-            _end(previous, now, reader)
+            replaced.append(previous)
         forecast = Forecast(
             reader_id=reader.id,
             question_id=question.id,
@@ -79,11 +80,15 @@ def submit(
             percent=percent,
             created_at=now,
         )
-        db.session.add(forecast)
-        if reader.banned_at is None:
-            counts.shift(forecast.scenario_id, percent, +1)
+        added.append(forecast)
         current[key] = forecast
+    # One statement per kind of change, not one per scenario: this is the hot write path.
+    ended = _end(replaced, now)
+    db.session.add_all(added)
     db.session.flush()
+    if reader.banned_at is None:
+        counts.shift_many([(f.scenario_id, f.percent) for f in ended], -1)
+        counts.shift_many([(f.scenario_id, f.percent) for f in added], +1)
     return current
 
 
@@ -97,15 +102,18 @@ def withdraw(
     now = now or utcnow()
     _lock(reader)
     active = active_forecasts(reader, question)
-    closed = []
-    for key, forecast in active.items():
-        if scenario_key in (None, key) and forecast.scenario.outcome is None:
-            _end(forecast, now, reader)
-            closed.append(key)
-    if closed and len(closed) == len(active) and reader.banned_at is None:
-        counts.shift_forecasters(question.id, -1)
+    chosen = {
+        key: forecast
+        for key, forecast in active.items()
+        if scenario_key in (None, key) and forecast.scenario.outcome is None
+    }
+    ended = _end(list(chosen.values()), now)
+    if reader.banned_at is None:
+        counts.shift_many([(f.scenario_id, f.percent) for f in ended], -1)
+        if ended and len(ended) == len(active):
+            counts.shift_forecasters(question.id, -1)
     db.session.flush()
-    return closed
+    return [key for key, forecast in chosen.items() if forecast in ended]
 
 
 def _lock(reader: Reader) -> None:
@@ -117,17 +125,23 @@ def _lock(reader: Reader) -> None:
     )
 
 
-def _end(forecast: Forecast, now: datetime, reader: Reader) -> None:
+def _end(standing: list[Forecast], now: datetime) -> list[Forecast]:
+    """End these forecasts; returns those this call ended."""
+    if not standing:
+        return []
     # Guarded: only an active forecast can be ended, so a racing writer cannot end it twice.
-    ended = db.session.execute(
-        db.update(Forecast)
-        .where(Forecast.id == forecast.id, Forecast.ended_at.is_(None))
-        .values(ended_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    forecast.ended_at = now
-    if ended and reader.banned_at is None:
-        counts.shift(forecast.scenario_id, forecast.percent, -1)
+    ended_ids = set(
+        db.session.scalars(
+            db.update(Forecast)
+            .where(Forecast.id.in_([f.id for f in standing]), Forecast.ended_at.is_(None))
+            .values(ended_at=now)
+            .returning(Forecast.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    for forecast in standing:
+        forecast.ended_at = now
+    return [f for f in standing if f.id in ended_ids]
 
 
 def record_submission(
