@@ -49,10 +49,7 @@ def list_command() -> None:
 
 
 def _set_status(slug: str, status: QuestionStatus) -> None:
-    question = question_service.get_by_slug(slug)
-    if question is None:
-        raise click.ClickException(f"no question with the slug {slug!r}")
-    question_service.set_status(question, status)
+    question_service.set_status(_question_or_fail(slug), status)
     db.session.commit()
     click.echo(f"{slug}: {status}")
 

@@ -47,6 +47,15 @@ def seconds_since_stamp(stamp: str | None, now: float | None = None) -> float:
     return (time.time() if now is None else now) - served_at
 
 
+def display_name_field() -> StringField:
+    """The optional display name, alike on every form that asks for it."""
+    return StringField(
+        "Display name (optional)",
+        validators=[Optional(), Length(max=DISPLAY_NAME_MAX)],
+        description="Shown with your comment. Leave empty to stay anonymous.",
+    )
+
+
 class BotTrapForm(FlaskForm):
     """A honeypot field people never see (hidden by CSS) and the signed time the form was served."""
 
@@ -85,11 +94,7 @@ class ForecastForm(BotTrapForm):
         validators=[Optional(), Length(max=COMMENT_MAX)],
         description=f"Up to {COMMENT_MAX:,} characters. Comments appear after moderation.",
     )
-    display_name = StringField(
-        "Display name (optional)",
-        validators=[Optional(), Length(max=DISPLAY_NAME_MAX)],
-        description="Shown with your comment. Leave empty to stay anonymous.",
-    )
+    display_name = display_name_field()
     submit = SubmitField("Save my forecast")
 
     @classmethod
@@ -154,11 +159,7 @@ class CommentForm(BotTrapForm):
         validators=[DataRequired("Write your comment first."), Length(max=COMMENT_MAX)],
         description=f"Up to {COMMENT_MAX:,} characters. Links and line breaks are kept as text.",
     )
-    display_name = StringField(
-        "Display name (optional)",
-        validators=[Optional(), Length(max=DISPLAY_NAME_MAX)],
-        description="Shown with your comment. Leave empty to stay anonymous.",
-    )
+    display_name = display_name_field()
     submit = SubmitField("Post comment")
 
 

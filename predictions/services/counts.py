@@ -50,13 +50,14 @@ def shift_forecasters(question_id: int, delta: int) -> None:
 
 def shift_reader(reader: Reader, delta: int) -> None:
     """Take a reader's standing forecasts out of the counts (-1) or put them back (+1)."""
-    questions = set()
-    for forecast in db.session.scalars(
-        db.select(Forecast).where(Forecast.reader_id == reader.id, Forecast.ended_at.is_(None))
-    ):
-        shift(forecast.scenario_id, forecast.percent, delta)
-        questions.add(forecast.question_id)
-    for question_id in sorted(questions):
+    standing = db.session.execute(
+        db.select(Forecast.scenario_id, Forecast.percent, Forecast.question_id).where(
+            Forecast.reader_id == reader.id, Forecast.ended_at.is_(None)
+        )
+    ).all()
+    # One standing forecast per scenario: the cells are distinct, so one UPDATE moves them all.
+    shift_many([(scenario_id, percent) for scenario_id, percent, _ in standing], delta)
+    for question_id in sorted({question_id for *_, question_id in standing}):
         shift_forecasters(question_id, delta)
 
 

@@ -1,6 +1,5 @@
 """Questions: load definitions, look them up, open and close them."""
 
-from dataclasses import dataclass
 from importlib import resources
 
 from sqlalchemy.orm import joinedload
@@ -83,26 +82,9 @@ def get_by_slug(slug: str) -> Question | None:
     return db.session.execute(query).unique().scalar_one_or_none()
 
 
-@dataclass(frozen=True)
-class CountedQuestion:
-    """A question as listed: its own attributes plus the number of forecasters."""
-
-    question: Question
-    forecaster_count: int
-
-    def __getattr__(self, name: str):
-        return getattr(self.question, name)
-
-
-def counted(question: Question) -> CountedQuestion:
-    """The question with its forecaster count."""
-    return CountedQuestion(question, forecaster_count(question))
-
-
-def list_questions() -> list[CountedQuestion]:
-    """Every question, newest first, with its forecaster count."""
-    questions = db.session.scalars(db.select(Question).order_by(Question.created_at.desc()))
-    return [counted(q) for q in questions]
+def list_questions() -> list[Question]:
+    """Every question, newest first (each carries its forecaster count)."""
+    return list(db.session.scalars(db.select(Question).order_by(Question.created_at.desc())))
 
 
 def forecaster_count(question: Question) -> int:

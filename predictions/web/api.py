@@ -94,7 +94,7 @@ class QuestionDetail(MethodView):
     @blp.response(200, QuestionSchema)
     def get(self, slug: str):
         """One question with its source, closing question and scenarios."""
-        return questions.counted(question_or_404(slug))
+        return question_or_404(slug)
 
 
 @blp.route("/questions/<slug>/forecasts")
