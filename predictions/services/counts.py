@@ -1,6 +1,12 @@
 """Per-percent counts of standing forecasts, kept in step with every forecast change."""
 
+import functools
 from collections.abc import Iterable
+from typing import NamedTuple
+
+from sqlalchemy import Select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from ..extensions import db
 from ..models import Forecast, Question, Reader, Scenario, ScenarioCount
@@ -14,38 +20,43 @@ def create_rows(scenario: Scenario) -> None:
     db.session.add_all(ScenarioCount(scenario_id=scenario.id, percent=p, count=0) for p in PERCENTS)
 
 
+# The hot write path runs these on every forecast: built once, only the values vary (building
+# a statement costs more than running it on SQLite). Core, not ORM: no bookkeeping per row.
+_COUNTS = ScenarioCount.__table__
+_SHIFT = (
+    db.update(_COUNTS)
+    .where(_COUNTS.c.scenario_id == db.bindparam("s"), _COUNTS.c.percent == db.bindparam("p"))
+    .values(count=_COUNTS.c.count + db.bindparam("d"))
+)
+_QUESTIONS = Question.__table__
+_SHIFT_FORECASTERS = (
+    db.update(_QUESTIONS)
+    .where(_QUESTIONS.c.id == db.bindparam("q"))
+    .values(forecaster_count=_QUESTIONS.c.forecaster_count + db.bindparam("d"))
+    .returning(_QUESTIONS.c.forecaster_count)
+)
+
+
 def shift(scenario_id: int, percent: int, delta: int) -> None:
     """Move one count; an atomic UPDATE, so concurrent writers never lose an increment."""
-    table = ScenarioCount.__table__  # a Core UPDATE: no ORM bookkeeping on the hot path
-    db.session.execute(
-        db.update(table)
-        .where(table.c.scenario_id == scenario_id, table.c.percent == percent)
-        .values(count=table.c.count + delta)
-    )
+    db.session.execute(_SHIFT, {"s": scenario_id, "p": percent, "d": delta})
 
 
 def shift_many(cells: Iterable[tuple[int, int]], delta: int) -> None:
-    """Move several (scenario_id, percent) counts by the same delta in one UPDATE."""
-    cells = list(cells)
-    if not cells:
-        return
-    table = ScenarioCount.__table__
-    db.session.execute(
-        db.update(table)
-        .where(db.tuple_(table.c.scenario_id, table.c.percent).in_(cells))
-        .values(count=table.c.count + delta)
-    )
+    """Move several (scenario_id, percent) counts by the same delta (one executemany: a single
+    round trip on PostgreSQL's pipeline)."""
+    params = [{"s": scenario_id, "p": percent, "d": delta} for scenario_id, percent in cells]
+    if params:
+        db.session.execute(_SHIFT, params)
 
 
 def shift_forecasters(question_id: int, delta: int) -> None:
     """Move a question's forecaster count; atomic like shift."""
-    db.session.execute(
-        db.update(Question)
-        .where(Question.id == question_id)
-        .values(forecaster_count=Question.forecaster_count + delta)
-        # The loaded question follows, so reads later in the request need no query of their own.
-        .execution_options(synchronize_session="evaluate")
-    )
+    count = db.session.execute(_SHIFT_FORECASTERS, {"q": question_id, "d": delta}).scalar_one()
+    # The loaded question follows, so reads later in the request need no query of their own.
+    question = db.session.identity_map.get(identity_key(Question, question_id))
+    if question is not None:
+        set_committed_value(question, "forecaster_count", count)
 
 
 def shift_reader(reader: Reader, delta: int) -> None:
@@ -55,7 +66,6 @@ def shift_reader(reader: Reader, delta: int) -> None:
             Forecast.reader_id == reader.id, Forecast.ended_at.is_(None)
         )
     ).all()
-    # One standing forecast per scenario: the cells are distinct, so one UPDATE moves them all.
     shift_many([(scenario_id, percent) for scenario_id, percent, _ in standing], delta)
     for question_id in sorted({question_id for *_, question_id in standing}):
         shift_forecasters(question_id, delta)
@@ -65,14 +75,61 @@ def counts_for(scenario_ids: Iterable[int]) -> dict[int, dict[int, int]]:
     """{scenario_id: {percent: count}} for percents with a non-zero count."""
     ids = list(scenario_ids)
     result: dict[int, dict[int, int]] = {i: {} for i in ids}
+    table = ScenarioCount.__table__  # Core rows: up to 99 per scenario, no ORM loading
     rows = db.session.execute(
-        db.select(ScenarioCount.scenario_id, ScenarioCount.percent, ScenarioCount.count).where(
-            ScenarioCount.scenario_id.in_(ids), ScenarioCount.count > 0
+        db.select(table.c.scenario_id, table.c.percent, table.c.count).where(
+            table.c.scenario_id.in_(ids), table.c.count > 0
         )
     )
     for scenario_id, percent, count in rows:
         result[scenario_id][percent] = count
     return result
+
+
+class Around(NamedTuple):
+    """How many standing forecasts of a scenario lie below, at and above one percent."""
+
+    below: int
+    equal: int
+    above: int
+
+
+def around(cells: dict[int, int]) -> dict[int, Around]:
+    """For each {scenario_id: percent}, the standing counts below, at and above that percent.
+
+    Summed in the database: a row per scenario instead of its whole histogram.
+    """
+    if not cells:
+        return {}
+    params = {}
+    for i, (scenario_id, percent) in enumerate(cells.items()):
+        params[f"s{i}"], params[f"p{i}"] = scenario_id, percent
+    result = {scenario_id: Around(0, 0, 0) for scenario_id in cells}
+    rows = db.session.execute(_around_statement(len(cells)), params)
+    result.update({scenario_id: Around(*map(int, sums)) for scenario_id, *sums in rows})
+    return result
+
+
+@functools.cache
+def _around_statement(n: int) -> Select:
+    # Built once per number of scenarios, like _SHIFT.
+    table = _COUNTS
+    ids = [db.bindparam(f"s{i}") for i in range(n)]
+    chosen = db.case(*((table.c.scenario_id == ids[i], db.bindparam(f"p{i}")) for i in range(n)))
+
+    def total(condition):
+        return db.func.coalesce(db.func.sum(db.case((condition, table.c.count), else_=0)), 0)
+
+    return (
+        db.select(
+            table.c.scenario_id,
+            total(table.c.percent < chosen),
+            total(table.c.percent == chosen),
+            total(table.c.percent > chosen),
+        )
+        .where(table.c.scenario_id.in_(ids))
+        .group_by(table.c.scenario_id)
+    )
 
 
 def recount(scenario_ids: Iterable[int]) -> dict[int, dict[int, int]]:

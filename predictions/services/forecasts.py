@@ -56,16 +56,25 @@ def history(reader: Reader | None, question: Question | None = None) -> list[For
 
 
 def submit(
-    question: Question, reader: Reader, probabilities: dict[str, int], now: datetime | None = None
+    question: Question,
+    reader: Reader,
+    probabilities: dict[str, int],
+    now: datetime | None = None,
+    new_reader: bool = False,
 ) -> dict[str, Forecast]:
-    """Record the reader's new numbers; an unchanged number keeps its standing forecast."""
+    """Record the reader's new numbers; an unchanged number keeps its standing forecast.
+
+    new_reader: the reader was created in this transaction, so has no forecasts and no other
+    request can reach it: no lock, no lookup (the common case on a busy article).
+    """
     if resolved := resolved_keys(question, probabilities):
         raise ScenarioResolved(resolved)
     now = now or utcnow()
-    _lock(reader)
-    current = active_forecasts(reader, question)
-    if not current and probabilities and reader.banned_at is None:
-        counts.shift_forecasters(question.id, +1)
+    current = {}
+    if not new_reader:
+        _lock(reader)
+        current = active_forecasts(reader, question)
+    first_standing = not current and bool(probabilities)
     replaced, added = [], []
     for key, percent in probabilities.items():
         previous = current.get(key)
@@ -89,6 +98,8 @@ def submit(
     if reader.banned_at is None:
         counts.shift_many([(f.scenario_id, f.percent) for f in ended], -1)
         counts.shift_many([(f.scenario_id, f.percent) for f in added], +1)
+        if first_standing:
+            counts.shift_forecasters(question.id, +1)
     return current
 
 
@@ -151,13 +162,14 @@ def record_submission(
     comment_body: str | None = None,
     ip_hash: str | None = None,
     signals: BotSignals = NO_SIGNALS,
+    new_reader: bool = False,
 ) -> tuple[dict[str, Forecast], Comment | None]:
     """A reader's forecast with an optional comment carrying a snapshot of their numbers.
 
     The comment goes through the pipeline; an input error (CommentRefused) leaves the caller
     to roll back the forecast as well.
     """
-    active = submit(question, reader, probabilities)
+    active = submit(question, reader, probabilities, new_reader=new_reader)
     comment = None
     if comment_body:
         snapshot = {key: f.percent for key, f in active.items()}

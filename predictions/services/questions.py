@@ -76,10 +76,17 @@ def load_seed() -> tuple[Question, bool]:
     return load_question(parse_question(seed_text()))
 
 
+# Every request about a question starts here: built once, only the slug varies.
+_BY_SLUG = (
+    db.select(Question)
+    .options(joinedload(Question.scenarios))
+    .where(Question.slug == db.bindparam("slug"))
+)
+
+
 def get_by_slug(slug: str) -> Question | None:
     """The question with this slug, its scenarios loaded in the same query."""
-    query = db.select(Question).options(joinedload(Question.scenarios)).filter_by(slug=slug)
-    return db.session.execute(query).unique().scalar_one_or_none()
+    return db.session.execute(_BY_SLUG, {"slug": slug}).unique().scalar_one_or_none()
 
 
 def list_questions() -> list[Question]:

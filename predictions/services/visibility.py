@@ -15,14 +15,23 @@ class CrowdVisibility:
 
 
 def crowd_visibility(
-    question: Question, reader: Reader | None, min_crowd: int, is_moderator: bool = False
+    question: Question,
+    reader: Reader | None,
+    min_crowd: int,
+    is_moderator: bool = False,
+    standing: dict | None = None,
 ) -> CrowdVisibility:
     """Moderators and closed questions see all; a reader sees the crowd once they have a
-    standing forecast on the question and at least min_crowd readers have forecast."""
+    standing forecast on the question and at least min_crowd readers have forecast.
+
+    standing: the reader's active forecasts when the caller holds them (else they are read).
+    """
     count = questions.forecaster_count(question)
     if is_moderator or not question.is_open():
         return CrowdVisibility(True, None, count)
-    if not forecasts.active_forecasts(reader, question):
+    if standing is None:
+        standing = forecasts.active_forecasts(reader, question)
+    if not standing:
         return CrowdVisibility(
             False, "Make your own forecast first: the crowd is shown only after.", count
         )

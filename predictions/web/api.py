@@ -25,7 +25,7 @@ from . import crowd, limits
 from .errors import PredictionsApi
 from .identity import SESSION_KEY, bearer_token, current_reader, request_ip_hash
 from .lookups import question_or_404
-from .transactions import committed
+from .transactions import committed, late_write_lock
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Questions and forecasts")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -98,6 +98,7 @@ class QuestionDetail(MethodView):
 
 
 @blp.route("/questions/<slug>/forecasts")
+@late_write_lock
 class Forecasts(MethodView):
     @documents_errors(400, 401, 404, 409, 413, 415, 429)
     @blp.arguments(ForecastInputSchema)
@@ -112,7 +113,7 @@ class Forecasts(MethodView):
             abort(422, message=message, errors={"probabilities": errors})
         refuse_resolved(question, accepted)
 
-        def record() -> dict:
+        def record():
             reader, token = current_reader(), None
             existing = reader
             if reader is None:
@@ -121,7 +122,12 @@ class Forecasts(MethodView):
             body = clean_text(data["comment"] or "").strip()
             try:
                 active, comment = forecasts.record_submission(
-                    question, reader, accepted, body or None, ip_hash=request_ip_hash()
+                    question,
+                    reader,
+                    accepted,
+                    body or None,
+                    ip_hash=request_ip_hash(),
+                    new_reader=existing is None,
                 )
             except CommentRefused as refused:
                 db.session.rollback()
@@ -129,21 +135,22 @@ class Forecasts(MethodView):
                     refused.status, message=refused.message, errors={"comment": [refused.message]}
                 )
             limits.spend_forecast(reader, existing is None, comment is not None)
-            # Built before the commit, which expires every row: no reloading them afterwards.
-            result = {
-                "forecast": {
-                    "probabilities": {k: f.percent for k, f in active.items()},
-                    "created_at": max(f.created_at for f in active.values()),
-                },
-                "comparison": comparison(question, active, reader),
-                "comment": comment
-                and {"id": comment.id, "status": status_for_author(comment.status)},
-            }
-            if token:
-                result["reader_token"] = token
-            return result
+            # Read in the transaction, so the others are counted exactly as this change left them.
+            return token, active, comment, crowd.others_around(question, reader, active)
 
-        return committed(record)
+        token, active, comment, others = committed(record)
+        # The rest after the commit: on SQLite no write lock is held while a crowd is computed.
+        result = {
+            "forecast": {
+                "probabilities": {k: f.percent for k, f in active.items()},
+                "created_at": max(f.created_at for f in active.values()),
+            },
+            "comparison": comparison(question, active, others),
+            "comment": comment and {"id": comment.id, "status": status_for_author(comment.status)},
+        }
+        if token:
+            result["reader_token"] = token
+        return result
 
 
 def refuse_resolved(question: Question, keys) -> None:
@@ -163,9 +170,10 @@ def refuse_resolved(question: Question, keys) -> None:
         )
 
 
-def comparison(question: Question, active: dict, reader=None) -> dict:
-    """The reader's numbers beside the article's, in points (and the crowd's, once visible)."""
-    crowd_rows = crowd.comparison(question, reader, active) if reader is not None else {}
+def comparison(question: Question, active: dict, others: dict | None) -> dict:
+    """The reader's numbers beside the article's, in points (and the crowd's, once visible:
+    others holds the other readers' counts around them, None while the crowd is hidden)."""
+    crowd_rows = crowd.comparison(question, active, others) if others is not None else {}
     return {
         s.key: {
             "you": active[s.key].percent,

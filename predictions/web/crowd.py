@@ -8,11 +8,11 @@ from datetime import datetime
 
 from flask import current_app
 
-from ..aggregation import ScenarioAggregate
 from ..cache import MemoryCache, make_cache
 from ..models import Forecast, Question, Reader
 from ..services import aggregates, counts, forecasts
 from ..services.aggregates import HistoryPoint, ScenarioCrowd
+from ..services.counts import Around
 from ..services.visibility import CrowdVisibility, crowd_visibility
 from .identity import current_moderator, current_reader
 
@@ -63,14 +63,18 @@ def cache_seconds() -> float:
     return float(current_app.config["AGGREGATE_CACHE_SECONDS"])
 
 
-def visibility(question: Question, reader: Reader | None = None) -> CrowdVisibility:
-    """The anti-anchoring rule for this request (or for a reader just created in it)."""
+def visibility(
+    question: Question, reader: Reader | None = None, standing: dict | None = None
+) -> CrowdVisibility:
+    """The anti-anchoring rule for this request (or for a reader just created in it, whose
+    standing forecasts the caller may pass)."""
     reader = reader if reader is not None else current_reader()
     return crowd_visibility(
         question,
         reader,
         current_app.config["MIN_CROWD"],
         is_moderator=current_moderator() is not None,
+        standing=standing,
     )
 
 
@@ -139,47 +143,55 @@ def _pct(value: float) -> str:
     return f"{round(value):d} %"
 
 
-def summary_sentence(label: str, you: int, others: dict[int, int], median: float | None) -> str:
+def summary_sentence(label: str, you: int, others: Around, median: float | None) -> str:
     """Where a reader's number stands among the other readers', in words."""
-    n = sum(others.values())
+    n = others.below + others.equal + others.above
     if n == 0 or median is None:
         return f"You are the first reader to forecast “{label}”."
-    above = sum(c for p, c in others.items() if p > you)
-    below = sum(c for p, c in others.items() if p < you)
     median_text = f"{median:g} %"
-    if above > below:
+    if others.above > others.below:
         return (
-            f"You rate “{label}” lower than {_pct(100 * above / n)} of other readers do "
+            f"You rate “{label}” lower than {_pct(100 * others.above / n)} of other readers do "
             f"(crowd median {median_text})."
         )
-    if below > above:
+    if others.below > others.above:
         return (
-            f"You rate “{label}” higher than {_pct(100 * below / n)} of other readers do "
+            f"You rate “{label}” higher than {_pct(100 * others.below / n)} of other readers do "
             f"(crowd median {median_text})."
         )
     return f"You rate “{label}” right in the middle of the crowd (median {median_text})."
 
 
-def comparison(question: Question, reader: Reader, active: dict[str, Forecast]) -> dict:
-    """Per scenario the crowd's median and a sentence, once the crowd is visible; else {}."""
-    if not visibility(question, reader).visible:
-        return {}
+def others_around(
+    question: Question, reader: Reader, active: dict[str, Forecast]
+) -> dict[int, Around] | None:
+    """Per scenario the other readers' standing forecasts below, at and above the reader's
+    (None while the crowd is hidden from them)."""
+    if not visibility(question, reader, standing=active).visible:
+        return None
+    standing = counts.around({f.scenario_id: f.percent for f in active.values()})
+    if reader.banned_at is not None:
+        return standing  # a banned reader's forecasts are not in the counts
+    return {
+        scenario_id: around._replace(equal=max(around.equal - 1, 0))  # the reader themselves
+        for scenario_id, around in standing.items()
+    }
+
+
+def comparison(question: Question, active: dict[str, Forecast], others: dict[int, Around]) -> dict:
+    """Per scenario the crowd's median and where the reader stands among the others."""
     # The reader is compared with the others: a crowd computed just before their change serves.
-    crowds = {c.key: c for c in current(question, reader, include_reader=False)}
-    by_scenario = counts.counts_for(s.id for s in question.scenarios)
+    crowds = {c.key: c for c in current(question, include_reader=False)}
     result = {}
     for scenario in question.scenarios:
         forecast = active.get(scenario.key)
         if forecast is None:
             continue
-        others = dict(by_scenario[scenario.id])
-        if reader.banned_at is None and others.get(forecast.percent):
-            others[forecast.percent] -= 1  # the reader themselves
-        aggregate: ScenarioAggregate = crowds[scenario.key].aggregate
+        median = crowds[scenario.key].aggregate.median
         result[scenario.key] = {
-            "crowd_median": aggregate.median,
+            "crowd_median": median,
             "crowd_summary": summary_sentence(
-                scenario.label, forecast.percent, others, aggregate.median
+                scenario.label, forecast.percent, others[scenario.id], median
             ),
         }
     return result

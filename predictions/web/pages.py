@@ -11,7 +11,7 @@ from ..services.comments import BotSignals, CommentRefused
 from . import limits
 from .identity import current_reader, remember, request_ip_hash
 from .lookups import question_or_404
-from .transactions import committed
+from .transactions import committed, late_write_lock
 
 bp = Blueprint("pages", __name__)
 
@@ -23,6 +23,7 @@ def index():
 
 
 @bp.route("/q/<slug>", methods=["GET", "POST"])
+@late_write_lock
 def question(slug: str):
     """The question, the article's scenarios, the reader's forecast form."""
     question = question_or_404(slug)
@@ -67,7 +68,13 @@ def save_forecast(question: Question, reader: Reader | None, form: ForecastForm)
         readers.set_display_name(author, clean_text(form.display_name.data or "").strip())
         body = clean_text(form.comment.data or "").strip()
         _active, comment = forecasts.record_submission(
-            question, author, form.probabilities(), body or None, request_ip_hash(), signals
+            question,
+            author,
+            form.probabilities(),
+            body or None,
+            request_ip_hash(),
+            signals,
+            new_reader=reader is None,
         )
         limits.spend_forecast(author, reader is None, comment is not None)
         return author, comment
