@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections import Counter
@@ -285,6 +286,20 @@ def _counts_by_percent(counts: Mapping[int, int]) -> list[int]:
     return by_percent
 
 
+def _median_of_cumulative(cumulative: Sequence[int], n: int) -> float:
+    # Same even-n tie rule as statistics.median: the mean of the two middle order statistics.
+    return (_order_statistic(cumulative, (n - 1) // 2) + _order_statistic(cumulative, n // 2)) / 2
+
+
+def counts_median(counts: Mapping[int, int]) -> float | None:
+    """The median of forecasts counted per percent ({percent: count}); None when none are."""
+    by_percent = _counts_by_percent(counts)
+    n = sum(by_percent)
+    if n == 0:
+        return None
+    return _median_of_cumulative(list(itertools.accumulate(by_percent)), n)
+
+
 def window_recency_median(recent_oldest_first: Sequence[int], n: int) -> float:
     """Recency-weighted median of the newest m <= n of n active percents, oldest first."""
     for percent in recent_oldest_first:
@@ -359,8 +374,7 @@ def _aggregate_by_percent(
         cumulative.append(running)
         histogram[_histogram_bin(offset + MIN_PERCENT)] += count
     pairs = [(offset + MIN_PERCENT, c) for offset, c in enumerate(by_percent) if c]
-    # Same even-n tie rule as statistics.median: the mean of the two middle order statistics.
-    median = (_order_statistic(cumulative, (n - 1) // 2) + _order_statistic(cumulative, n // 2)) / 2
+    median = _median_of_cumulative(cumulative, n)
     return _finish(
         baseline=baseline,
         n=n,

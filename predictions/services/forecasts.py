@@ -6,6 +6,7 @@ from ..extensions import db
 from ..models import Comment, Forecast, Question, Reader, utcnow
 from . import counts
 from .comments import NO_SIGNALS, BotSignals, create_comment
+from .inserts import insert_rows
 
 
 class ScenarioResolved(ValueError):
@@ -75,26 +76,26 @@ def submit(
         _lock(reader)
         current = active_forecasts(reader, question)
     first_standing = not current and bool(probabilities)
-    replaced, added = [], []
+    replaced, rows = [], []
     for key, percent in probabilities.items():
         previous = current.get(key)
         if previous is not None and previous.percent == percent:
             continue
         if previous is not None:
             replaced.append(previous)
-        forecast = Forecast(
-            reader_id=reader.id,
-            question_id=question.id,
-            scenario_id=question.scenario(key).id,
-            percent=percent,
-            created_at=now,
-        )
-        added.append(forecast)
-        current[key] = forecast
+        row = {
+            "reader_id": reader.id,
+            "question_id": question.id,
+            "scenario_id": question.scenario(key).id,
+            "percent": percent,
+            "created_at": now,
+            "ended_at": None,
+        }
+        rows.append(row)
     # One statement per kind of change, not one per scenario: this is the hot write path.
     ended = _end(replaced, now)
-    db.session.add_all(added)
-    db.session.flush()
+    added = insert_rows(Forecast, rows, match="scenario_id")
+    current.update({f.scenario.key: f for f in added})
     if reader.banned_at is None:
         counts.shift_many([(f.scenario_id, f.percent) for f in ended], -1)
         counts.shift_many([(f.scenario_id, f.percent) for f in added], +1)

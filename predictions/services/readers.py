@@ -3,16 +3,26 @@
 import secrets
 
 from ..extensions import db
-from ..models import Reader
+from ..models import Reader, new_reader_id, utcnow
 from ..privacy import token_hash
+from .inserts import insert_rows
 
 
 def create_reader(ip_hash: str | None, display_name: str | None = None) -> tuple[Reader, str]:
     """A new reader and their bearer token (returned once, only its hash is kept)."""
     token = secrets.token_urlsafe(32)
-    reader = Reader(token_hash=token_hash(token), ip_hash=ip_hash, display_name=display_name)
-    db.session.add(reader)
-    db.session.flush()
+    values = {
+        "id": new_reader_id(),
+        "token_hash": token_hash(token),
+        "display_name": display_name,
+        "ip_hash": ip_hash,
+        "created_at": utcnow(),
+        "banned_at": None,
+        "ban_reason": None,
+        "premod": False,
+        "erased_at": None,
+    }
+    (reader,) = insert_rows(Reader, [values])
     return reader, token
 
 

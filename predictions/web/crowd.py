@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask import current_app
 
+from ..aggregation import counts_median
 from ..cache import MemoryCache, make_cache
 from ..models import Forecast, Question, Reader
 from ..services import aggregates, counts, forecasts
@@ -178,16 +179,35 @@ def others_around(
     }
 
 
+def medians(question: Question) -> dict[str, float | None]:
+    """The crowd's median per scenario key: from the cached crowd, else from the counts alone.
+
+    For the answer to a forecast: a crowd computed just before the reader's change serves, and
+    a write never waits for a recency median to be recomputed.
+    """
+    caches, seconds = _caches(), float(current_app.config["CROWD_CACHE_SECONDS"])
+    if seconds > 0:
+        entry = caches["now"].get(f"now:{question.id}")
+        if isinstance(entry, dict):
+            return {c.key: c.aggregate.median for c in entry["crowd"]}
+        if isinstance(cached := caches["now"].get(f"medians:{question.id}"), dict):
+            return cached
+    by_scenario = counts.counts_for(s.id for s in question.scenarios)
+    result = {s.key: counts_median(by_scenario[s.id]) for s in question.scenarios}
+    if seconds > 0:
+        caches["now"].set(f"medians:{question.id}", result, seconds)
+    return result
+
+
 def comparison(question: Question, active: dict[str, Forecast], others: dict[int, Around]) -> dict:
     """Per scenario the crowd's median and where the reader stands among the others."""
-    # The reader is compared with the others: a crowd computed just before their change serves.
-    crowds = {c.key: c for c in current(question, include_reader=False)}
+    crowd_medians = medians(question)
     result = {}
     for scenario in question.scenarios:
         forecast = active.get(scenario.key)
         if forecast is None:
             continue
-        median = crowds[scenario.key].aggregate.median
+        median = crowd_medians[scenario.key]
         result[scenario.key] = {
             "crowd_median": median,
             "crowd_summary": summary_sentence(

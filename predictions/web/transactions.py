@@ -18,6 +18,7 @@ from flask import Flask, current_app, request
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import SQLITE_BEGIN_OPTION, db
+from . import sqlite_writers
 
 T = TypeVar("T")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -71,6 +72,7 @@ def _begin_writes() -> None:
         # Nothing is written yet: the commit only ends the read snapshot. The rows it read
         # stay loaded; the write part re-reads what it relies on.
         _commit_keeping_rows()
+    sqlite_writers.take_turn()
     session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 
@@ -92,8 +94,10 @@ def begin_immediate_for_writes() -> None:
     view = current_app.view_functions.get(request.endpoint)
     if getattr(getattr(view, "view_class", view), LATE_WRITE_LOCK, False):
         return
+    sqlite_writers.take_turn()
     db.session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 
 def init_app(app: Flask) -> None:
+    sqlite_writers.init_app(app)
     app.before_request(begin_immediate_for_writes)

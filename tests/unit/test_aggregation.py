@@ -19,6 +19,7 @@ from predictions.aggregation import (
     ScenarioAggregate,
     aggregate,
     aggregate_counts,
+    counts_median,
     geometric_mean_of_odds,
     neyman_d,
     recency_weights,
@@ -446,3 +447,16 @@ def test_weighted_median_agrees_with_numpy_sort_and_cumsum(size: int) -> None:
     # Uniform weights reduce it to the ordinary median, ties included.
     ints = rng.integers(1, 100, size=size)
     assert weighted_median(ints.tolist(), [1.0] * size) == pytest.approx(np.median(ints))
+
+
+@FAST
+@given(percent_lists)
+def test_counts_median_is_numpys_median_of_the_counted_forecasts(xs: list[int]) -> None:
+    assert counts_median(Counter(xs)) == pytest.approx(float(np.median(xs)), abs=1e-12)
+    assert counts_median(Counter(xs)) == aggregate(xs, 50).median
+
+
+def test_counts_median_of_no_forecast_is_none() -> None:
+    assert counts_median({}) is None
+    assert counts_median({40: 0}) is None
+    assert counts_median({40: 1, 60: 1}) == 50.0
