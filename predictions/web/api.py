@@ -25,7 +25,7 @@ from . import crowd, limits
 from .errors import PredictionsApi
 from .identity import SESSION_KEY, bearer_token, current_reader, request_ip_hash
 from .lookups import question_or_404
-from .transactions import committed, late_write_lock
+from .transactions import committed, late_write_lock, one_writer_at_a_time
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Questions and forecasts")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -135,11 +135,17 @@ class Forecasts(MethodView):
                     refused.status, message=refused.message, errors={"comment": [refused.message]}
                 )
             limits.spend_forecast(reader, existing is None, comment is not None)
-            # Read in the transaction, so the others are counted exactly as this change left them.
-            return token, active, comment, crowd.others_around(question, reader, active)
+            others = None if one_writer_at_a_time() else compare(reader, active)
+            return reader, token, active, comment, others
 
-        token, active, comment, others = committed(record)
-        # The rest after the commit: on SQLite no write lock is held while a crowd is computed.
+        def compare(reader, active):
+            return crowd.others_around(question, reader, active)
+
+        reader, token, active, comment, others = committed(record)
+        # Where writers queue for one lock (SQLite), the comparison reads after the commit;
+        # elsewhere in the transaction, which spares a second connection checkout.
+        if one_writer_at_a_time():
+            others = compare(reader, active)
         result = {
             "forecast": {
                 "probabilities": {k: f.percent for k, f in active.items()},

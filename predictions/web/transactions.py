@@ -60,6 +60,11 @@ def _is_sqlite() -> bool:
     return db.engine.dialect.name == "sqlite"
 
 
+def one_writer_at_a_time() -> bool:
+    """Whether every write transaction waits for one database-wide lock (SQLite)."""
+    return _is_sqlite()
+
+
 def _begin_writes() -> None:
     """On SQLite, end the request's read transaction (keeping what it loaded) and BEGIN
     IMMEDIATE; elsewhere row locks and the unique index do the work."""
