@@ -1,12 +1,9 @@
 """Tests for predictions.aggregation: spec vectors, properties and numpy/scipy cross-checks."""
 
-import ast
 import dataclasses
 import math
 import random
-import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +11,6 @@ import scipy.special
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from predictions import aggregation
 from predictions.aggregation import (
     ScenarioAggregate,
     aggregate,
@@ -76,24 +72,6 @@ def np_recency_weights(n: int) -> np.ndarray:
         return np.ones(n)
     k = np.arange(1, n + 1)
     return np.exp(np.sqrt(k) - np.sqrt(n))
-
-
-# --- purity -------------------------------------------------------------------------------------
-
-
-def test_module_imports_only_the_standard_library() -> None:
-    tree = ast.parse(Path(aggregation.__file__).read_text(encoding="utf-8"))
-    imported: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, "relative imports would pull in the Flask package"
-            assert node.module is not None
-            imported.add(node.module.split(".")[0])
-    assert imported, "expected at least one import to be found"
-    assert not imported & {"flask", "sqlalchemy", "werkzeug", "numpy", "scipy", "predictions"}
-    assert imported <= set(sys.stdlib_module_names)
 
 
 # --- spec vectors ---------------------------------------------------------------------------------

@@ -1,9 +1,6 @@
 """Unit tests for predictions.scoring: hand-computed vectors, properties, sklearn cross-checks."""
 
-import ast
 import math
-import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,30 +14,6 @@ probabilities = st.floats(min_value=0.0, max_value=1.0, exclude_min=True, exclud
 # sklearn clips probabilities at float eps, so cross-checks stay away from the extremes.
 moderate_probabilities = st.floats(min_value=1e-6, max_value=1 - 1e-6)
 outcomes = st.booleans()
-
-
-# --- purity ------------------------------------------------------------------------------------
-
-
-def _imported_top_level_modules() -> set[str]:
-    tree = ast.parse(Path(scoring.__file__).read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
-    return names
-
-
-def test_module_imports_no_framework_or_numpy():
-    forbidden = {"flask", "sqlalchemy", "werkzeug", "numpy", "flask_sqlalchemy", "scipy"}
-    assert not _imported_top_level_modules() & forbidden
-
-
-def test_module_imports_only_the_standard_library():
-    imported = _imported_top_level_modules()
-    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
 
 
 # --- outcomes and validation ---------------------------------------------------------------------
