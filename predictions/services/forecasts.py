@@ -83,15 +83,16 @@ def submit(
             continue
         if previous is not None:
             replaced.append(previous)
-        row = {
-            "reader_id": reader.id,
-            "question_id": question.id,
-            "scenario_id": question.scenario(key).id,
-            "percent": percent,
-            "created_at": now,
-            "ended_at": None,
-        }
-        rows.append(row)
+        rows.append(
+            {
+                "reader_id": reader.id,
+                "question_id": question.id,
+                "scenario_id": question.scenario(key).id,
+                "percent": percent,
+                "created_at": now,
+                "ended_at": None,
+            }
+        )
     # One statement per kind of change, not one per scenario: this is the hot write path.
     ended = _end(replaced, now)
     added = insert_rows(Forecast, rows, match="scenario_id")

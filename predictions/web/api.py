@@ -135,17 +135,15 @@ class Forecasts(MethodView):
                     refused.status, message=refused.message, errors={"comment": [refused.message]}
                 )
             limits.spend_forecast(reader, existing is None, comment is not None)
-            others = None if one_writer_at_a_time() else compare(reader, active)
-            return reader, token, active, comment, others
-
-        def compare(reader, active):
-            return crowd.others_around(question, reader, active)
+            # Where writers queue for one lock (SQLite) the comparison reads after the commit;
+            # elsewhere in this transaction, which spares a second connection checkout.
+            if one_writer_at_a_time():
+                return reader, token, active, comment, None
+            return reader, token, active, comment, crowd.others_around(question, reader, active)
 
         reader, token, active, comment, others = committed(record)
-        # Where writers queue for one lock (SQLite), the comparison reads after the commit;
-        # elsewhere in the transaction, which spares a second connection checkout.
         if one_writer_at_a_time():
-            others = compare(reader, active)
+            others = crowd.others_around(question, reader, active)
         result = {
             "forecast": {
                 "probabilities": {k: f.percent for k, f in active.items()},
