@@ -11,6 +11,7 @@ descriptor. Other processes (the CLI, a backup) still meet SQLite's own busy tim
 
 import fcntl
 import os
+import threading
 import time
 
 from flask import Flask, current_app, g, has_app_context
@@ -23,20 +24,21 @@ POLL_SECONDS = 0.0005
 
 
 class WriterQueue:
-    """An exclusive flock on ``<database>-writers``, opened once per process."""
+    """An exclusive flock on ``<database>-writers``, opened once per process and thread."""
 
     def __init__(self, path: str, timeout: float) -> None:
         self.path = path
         self.timeout = timeout
-        self._fd: int | None = None
-        self._pid: int | None = None
+        self._local = threading.local()
 
     def _file(self) -> int:
-        # A forked worker must not share its parent's open file: flock locks belong to it.
-        if self._fd is None or self._pid != os.getpid():
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
-        return self._fd
+        # flock locks belong to an open file: a forked worker must not share its parent's,
+        # nor one thread another's (threaded workers), or they would pass as one writer.
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            local.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            local.pid = os.getpid()
+        return local.fd
 
     def acquire(self) -> bool:
         """Wait for the lock up to the timeout; False when it did not come (SQLite then waits

@@ -3,6 +3,7 @@
 import os
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -81,6 +82,14 @@ def test_a_forked_worker_does_not_share_its_parents_turn(tmp_path):
     _, status = os.waitpid(child, 0)
     queue.release()
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_threads_of_one_worker_take_turns_too(tmp_path):
+    queue = WriterQueue(str(tmp_path / "db-writers"), timeout=0.05)
+    assert queue.acquire()
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(queue.acquire).result() is False
+    queue.release()
 
 
 def test_a_forecast_holds_the_turn_for_its_writes_and_gives_it_back(file_app, probe, monkeypatch):
