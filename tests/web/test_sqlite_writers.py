@@ -92,16 +92,22 @@ def test_threads_of_one_worker_take_turns_too(tmp_path):
     queue.release()
 
 
-def test_a_forecast_holds_the_turn_for_its_writes_and_gives_it_back(file_app, probe, monkeypatch):
-    app, _path = file_app
-    seen = []
-    real = forecasts.record_submission
+def turn_free_during(monkeypatch, probe, module, name: str) -> list[bool]:
+    """Whether the turn was free each time module.name was called (during a write)."""
+    seen: list[bool] = []
+    real = getattr(module, name)
 
-    def record_submission(*args, **kwargs):
+    def watched(*args, **kwargs):
         seen.append(probe())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(forecasts, "record_submission", record_submission)
+    monkeypatch.setattr(module, name, watched)
+    return seen
+
+
+def test_a_forecast_holds_the_turn_for_its_writes_and_gives_it_back(file_app, probe, monkeypatch):
+    app, _path = file_app
+    seen = turn_free_during(monkeypatch, probe, forecasts, "record_submission")
     client = app.test_client()
     assert probe()
     response = client.post(FORECASTS, json={"probabilities": {"us-eu-strain": 40}})
@@ -114,14 +120,7 @@ def test_a_forecast_holds_the_turn_for_its_writes_and_gives_it_back(file_app, pr
 
 def test_other_writes_hold_the_turn_for_the_request_and_give_it_back(file_app, probe, monkeypatch):
     app, _path = file_app
-    seen = []
-    real = comments.create_comment
-
-    def create_comment(*args, **kwargs):
-        seen.append(probe())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(comments, "create_comment", create_comment)
+    seen = turn_free_during(monkeypatch, probe, comments, "create_comment")
     client = app.test_client()
     client.post(FORECASTS, json={"probabilities": {"us-eu-strain": 40}})
     response = client.post(COMMENTS, json={"body": "A considered comment."})
