@@ -8,7 +8,8 @@ On SQLite a write request takes the write lock at its first statement (BEGIN IMM
 deferred transaction that read first and writes later cannot wait for the lock in WAL mode
 (SQLITE_BUSY at once), so writers queue instead of failing. The hot write views (a forecast)
 are marked ``late_write_lock``: they read and validate outside the lock and take it only in
-``committed()``, so the lock is held for the writes alone, not the whole request.
+``committed()``, so the lock is held for the writes alone, not the whole request. Before the
+lock, the service's own writers queue on a lock file (sqlite_writers).
 """
 
 from collections.abc import Callable
@@ -21,11 +22,10 @@ from ..extensions import SQLITE_BEGIN_OPTION, db
 from . import sqlite_writers
 
 T = TypeVar("T")
+V = TypeVar("V")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 ATTEMPTS = 3
 LATE_WRITE_LOCK = "late_write_lock"
-
-V = TypeVar("V")
 
 
 def late_write_lock(view: V) -> V:
@@ -56,19 +56,15 @@ def committed(work: Callable[[], T], attempts: int = ATTEMPTS) -> T:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _is_sqlite() -> bool:
-    return db.engine.dialect.name == "sqlite"
-
-
 def one_writer_at_a_time() -> bool:
     """Whether every write transaction waits for one database-wide lock (SQLite)."""
-    return _is_sqlite()
+    return db.engine.dialect.name == "sqlite"
 
 
 def _begin_writes() -> None:
     """On SQLite, end the request's read transaction (keeping what it loaded) and BEGIN
     IMMEDIATE; elsewhere row locks and the unique index do the work."""
-    if not _is_sqlite():
+    if not one_writer_at_a_time():
         return
     session = db.session()
     if session.in_transaction():
@@ -94,7 +90,7 @@ def _commit_keeping_rows() -> None:
 def begin_immediate_for_writes() -> None:
     """A SQLite write request takes the write lock at BEGIN (waiting up to the busy timeout),
     unless its view takes it late."""
-    if request.method in SAFE_METHODS or not _is_sqlite():
+    if request.method in SAFE_METHODS or not one_writer_at_a_time():
         return
     view = current_app.view_functions.get(request.endpoint)
     if getattr(getattr(view, "view_class", view), LATE_WRITE_LOCK, False):
