@@ -75,10 +75,9 @@ def counts_for(scenario_ids: Iterable[int]) -> dict[int, dict[int, int]]:
     """{scenario_id: {percent: count}} for percents with a non-zero count."""
     ids = list(scenario_ids)
     result: dict[int, dict[int, int]] = {i: {} for i in ids}
-    table = ScenarioCount.__table__  # Core rows: up to 99 per scenario, no ORM loading
-    rows = db.session.execute(
-        db.select(table.c.scenario_id, table.c.percent, table.c.count).where(
-            table.c.scenario_id.in_(ids), table.c.count > 0
+    rows = db.session.execute(  # Core rows: up to 99 per scenario, no ORM loading
+        db.select(_COUNTS.c.scenario_id, _COUNTS.c.percent, _COUNTS.c.count).where(
+            _COUNTS.c.scenario_id.in_(ids), _COUNTS.c.count > 0
         )
     )
     for scenario_id, percent, count in rows:
@@ -113,22 +112,21 @@ def around(cells: dict[int, int]) -> dict[int, Around]:
 @functools.cache
 def _around_statement(n: int) -> Select:
     # Built once per number of scenarios, like _SHIFT.
-    table = _COUNTS
     ids = [db.bindparam(f"s{i}") for i in range(n)]
-    chosen = db.case(*((table.c.scenario_id == ids[i], db.bindparam(f"p{i}")) for i in range(n)))
+    chosen = db.case(*((_COUNTS.c.scenario_id == ids[i], db.bindparam(f"p{i}")) for i in range(n)))
 
     def total(condition):
-        return db.func.coalesce(db.func.sum(db.case((condition, table.c.count), else_=0)), 0)
+        return db.func.coalesce(db.func.sum(db.case((condition, _COUNTS.c.count), else_=0)), 0)
 
     return (
         db.select(
-            table.c.scenario_id,
-            total(table.c.percent < chosen),
-            total(table.c.percent == chosen),
-            total(table.c.percent > chosen),
+            _COUNTS.c.scenario_id,
+            total(_COUNTS.c.percent < chosen),
+            total(_COUNTS.c.percent == chosen),
+            total(_COUNTS.c.percent > chosen),
         )
-        .where(table.c.scenario_id.in_(ids))
-        .group_by(table.c.scenario_id)
+        .where(_COUNTS.c.scenario_id.in_(ids))
+        .group_by(_COUNTS.c.scenario_id)
     )
 
 

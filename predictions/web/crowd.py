@@ -79,17 +79,17 @@ def visibility(
     )
 
 
-def current(
-    question: Question, reader: Reader | None = None, include_reader: bool = True
-) -> list[ScenarioCrowd]:
-    """The crowd now, computed at most CROWD_CACHE_SECONDS ago and (unless include_reader is
-    False) after the reader's own latest change, so a reader sees their forecast counted."""
+def _now_key(question: Question) -> str:
+    return f"now:{question.id}"
+
+
+def current(question: Question) -> list[ScenarioCrowd]:
+    """The crowd now, computed at most CROWD_CACHE_SECONDS ago and after the requesting
+    reader's own latest change, so a reader sees their forecast counted."""
     caches, seconds = _caches(), float(current_app.config["CROWD_CACHE_SECONDS"])
-    reader = reader if reader is not None else current_reader()
-    changed = None
-    if include_reader and reader is not None:
-        changed = forecasts.latest_change(reader, question)
-    key = f"now:{question.id}"
+    reader = current_reader()
+    changed = forecasts.latest_change(reader, question) if reader is not None else None
+    key = _now_key(question)
     entry = caches["now"].get(key) if seconds > 0 else None
     if isinstance(entry, dict) and (changed is None or changed.timestamp() < entry["computed"]):
         return entry["crowd"]
@@ -187,7 +187,7 @@ def medians(question: Question) -> dict[str, float | None]:
     """
     caches, seconds = _caches(), float(current_app.config["CROWD_CACHE_SECONDS"])
     if seconds > 0:
-        entry = caches["now"].get(f"now:{question.id}")
+        entry = caches["now"].get(_now_key(question))
         if isinstance(entry, dict):
             return {c.key: c.aggregate.median for c in entry["crowd"]}
         if isinstance(cached := caches["now"].get(f"medians:{question.id}"), dict):
