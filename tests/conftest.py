@@ -3,9 +3,11 @@
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
@@ -17,6 +19,29 @@ from predictions.services import questions
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 SEED_SLUG = "us-russia-relations"
+
+# In-process tests run with the clock stopped at one instant: TEST_NOW (ISO 8601) when set,
+# else mid-afternoon UTC on a day after the seed question opened. No test reads the machine's
+# clock, so the suite passes at any hour; CI also runs it at 23:59:57 and 00:00:02.
+FIXED_NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+
+
+def chosen_now() -> datetime:
+    """The instant the in-process tests run at."""
+    if text := os.environ.get("TEST_NOW"):
+        moment = datetime.fromisoformat(text)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return FIXED_NOW
+
+
+@pytest.fixture(autouse=True)
+def clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller | None]:
+    """The stopped clock a test runs at (move it with clock.shift); real servers keep real time."""
+    if request.node.get_closest_marker("e2e"):
+        yield None
+        return
+    with time_machine.travel(chosen_now(), tick=False) as traveller:
+        yield traveller
 
 
 def postgres_base_url() -> str | None:

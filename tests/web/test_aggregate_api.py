@@ -169,12 +169,15 @@ def test_recency_median_is_cached_while_counts_stay_exact(app, client, seed):
     assert scenario(client.get(url).json, COOP)["recency_median"] == 90
 
 
-def test_crowd_is_reused_briefly_but_never_hides_the_readers_own_change(app, client, seed):
+def test_crowd_is_reused_briefly_but_never_hides_the_readers_own_change(
+    app, client, seed, clock
+):
     app.config["CROWD_CACHE_SECONDS"] = 3600
     app.config["MIN_CROWD"] = 1
     add_readers(app, seed, [{COOP: 10}, {COOP: 20}, {COOP: 30}])
     reader = ApiReader(app.test_client(), seed)
     assert reader.forecast({COOP: 40}).status_code == 201
+    clock.shift(1)  # the crowd is computed after the reader's change
     url = AGGREGATE.format(slug=seed)
     first = scenario(reader.client.get(url, headers=reader.headers).json, COOP)
     assert first["n"] == 4
@@ -182,6 +185,7 @@ def test_crowd_is_reused_briefly_but_never_hides_the_readers_own_change(app, cli
     # Others' forecasts show after CROWD_CACHE_SECONDS ...
     assert scenario(reader.client.get(url, headers=reader.headers).json, COOP)["n"] == 4
     # ... but the reader's own change shows at once.
+    clock.shift(1)
     assert reader.forecast({COOP: 45}).status_code == 201
     latest = scenario(reader.client.get(url, headers=reader.headers).json, COOP)
     assert latest["n"] == 8

@@ -1,7 +1,9 @@
 """flask demo populate: synthetic readers in bulk, with counts that agree with the forecasts."""
 
+from datetime import UTC
+
 from predictions.extensions import db
-from predictions.models import Forecast, Reader
+from predictions.models import AggregateSnapshot, Forecast, Reader, utcnow
 from predictions.services import counts, questions
 
 from .crowd_helpers import AGGREGATE, close
@@ -29,7 +31,8 @@ def test_populate_adds_readers_with_consistent_counts(app, runner, client, seed)
 
 def test_populate_twice_adds_more_readers(app, runner, seed):
     for _ in range(2):
-        assert runner.invoke(args=["demo", "populate", seed, "--readers", "30"]).exit_code == 0
+        populate = ["demo", "populate", seed, "--readers", "30", "--seed", "3"]
+        assert runner.invoke(args=populate).exit_code == 0
     with app.app_context():
         question = questions.get_by_slug(seed)
         assert questions.forecaster_count(question) == 60
@@ -43,16 +46,19 @@ def test_populate_unknown_question_fails_cleanly(runner, seed):
     assert "no question with the slug 'nope'" in result.output
 
 
-def test_snapshot_command_stores_daily_history(app, runner, seed):
-    assert (
-        runner.invoke(args=["demo", "populate", seed, "--readers", "40", "--days", "3"]).exit_code
-        == 0
-    )
+def test_snapshot_command_stores_every_ended_day(app, runner, seed):
+    populate = ["demo", "populate", seed, "--readers", "40", "--days", "3", "--seed", "11"]
+    assert runner.invoke(args=populate).exit_code == 0
     result = runner.invoke(args=["aggregates", "snapshot", seed])
     assert result.exit_code == 0, result.output
     assert "days of history" in result.output
-    from predictions.models import AggregateSnapshot
-
     with app.app_context():
-        stored = db.session.scalar(db.select(db.func.count()).select_from(AggregateSnapshot))
-        assert stored >= 3 * 3
+        first = db.session.scalar(db.select(db.func.min(Forecast.created_at)))
+        stored = db.session.scalars(db.select(AggregateSnapshot.at)).all()
+    # One row per scenario for each UTC midnight since the first forecast: two or three days
+    # of three, depending on the hour the demo was run at.
+    first_day = (first if first.tzinfo else first.replace(tzinfo=UTC)).date()
+    ended_days = (utcnow().date() - first_day).days
+    assert ended_days in (2, 3)
+    assert len(stored) == 3 * ended_days
+    assert len(set(stored)) == ended_days
