@@ -20,9 +20,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     finish_config(app)
 
     register_extensions(app)
+    register_converters(app)
+    register_request_hooks(app)
+    register_login_manager(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    if app.config["PREDICTIONS_BENCH_REFERENCE"]:  # bench/write_bench.py only
+        register_bench_reference(app)
     return app
 
 
@@ -51,44 +56,40 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
 
-def register_blueprints(app: Flask) -> None:
-    from .web import (
-        api,
-        comments,
-        health,
-        identity,
-        moderation,
-        moderation_questions,
-        moderation_tools,
-        moderator_auth,
-        pages,
-        privacy,
-        request_log,
-        results,
-        routing,
-        security,
-        transactions,
-    )
+def register_converters(app: Flask) -> None:
+    from .web import converters
 
-    routing.init_app(app)
+    converters.init_app(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Around every request: the access log, proxy and security headers, the write regime."""
+    from .web import request_log, security, writes
+
     request_log.init_app(app)
     security.init_app(app)
-    transactions.init_app(app)
-    identity.init_app(app)
-    moderator_auth.init_app(app)
-    app.register_blueprint(pages.bp)
-    health.init_app(app)
-    app.register_blueprint(comments.bp)
-    app.register_blueprint(privacy.bp)
-    app.register_blueprint(results.bp)
-    app.register_blueprint(moderation.bp)
-    app.register_blueprint(moderation_tools.bp)
-    app.register_blueprint(moderation_questions.bp)
-    api.init_app(app)
-    if app.config["PREDICTIONS_BENCH_REFERENCE"]:  # bench/write_bench.py only
-        from .web import bench_reference
+    writes.init_app(app)
 
-        bench_reference.init_app(app)
+
+def register_login_manager(app: Flask) -> None:
+    from .web.moderation import auth
+
+    auth.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .web import api, health, moderation, pages
+
+    pages.init_app(app)
+    health.init_app(app)
+    moderation.init_app(app)
+    api.init_app(app)
+
+
+def register_bench_reference(app: Flask) -> None:
+    from .web import bench_reference
+
+    bench_reference.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,5 +1,6 @@
-"""Command-line groups: flask --app predictions questions …"""
+"""Command-line groups: flask --app predictions questions|scenarios|moderators|demo|… ."""
 
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -8,11 +9,12 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from .core.question_file import QuestionFileError, parse_question
 from .extensions import db
 from .models import Moderator, Outcome, QuestionStatus
-from .question_file import QuestionFileError, parse_question
 from .services import comments as comment_service
 from .services import health, resolution
+from .services import moderators as moderators_service
 from .services import questions as question_service
 
 questions_cli = AppGroup("questions", help="Load, list, open and close questions.")
@@ -208,9 +210,69 @@ def snapshot_command(slug: str) -> None:
     click.echo(f"{slug}: {len(points)} days of history ({time.monotonic() - started:.1f} s)")
 
 
-def init_app(app: Flask) -> None:
-    from .moderators_cli import moderators_cli
+moderators_cli = AppGroup("moderators", help="Create, list and disable moderator accounts.")
 
+
+def _moderator_or_fail(name: str):
+    moderator = moderators_service.by_name(name)
+    if moderator is None:
+        raise click.ClickException(f"no moderator called {name!r}")
+    return moderator
+
+
+@moderators_cli.command("create")
+@click.argument("name")
+@click.option("--admin", is_flag=True, help="Also manages moderators, questions, resolutions.")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+def moderators_create_command(name: str, admin: bool, password_stdin: bool) -> None:
+    """Create a moderator account (the password is asked for twice, or read from stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        moderator = moderators_service.create_moderator(name, password, is_admin=admin)
+    except moderators_service.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"{moderator.name}: created{' (admin)' if admin else ''}")
+
+
+@moderators_cli.command("token")
+@click.argument("name")
+def moderators_token_command(name: str) -> None:
+    """Print a new personal API token (shown once; it replaces any earlier token)."""
+    moderator = _moderator_or_fail(name)
+    if not moderator.is_active:
+        raise click.ClickException(f"{name} is disabled")
+    token = moderators_service.issue_token(moderator)
+    db.session.commit()
+    click.echo(token)
+
+
+@moderators_cli.command("list")
+def moderators_list_command() -> None:
+    """List moderators: name, role, state, whether they hold an API token."""
+    for moderator in moderators_service.list_moderators():
+        role = "admin" if moderator.is_admin else "moderator"
+        state = "active" if moderator.is_active else "disabled"
+        token = "token" if moderator.api_token_hash else "no token"
+        click.echo(f"{moderator.name}\t{role}\t{state}\t{token}")
+
+
+@moderators_cli.command("disable")
+@click.argument("name")
+def moderators_disable_command(name: str) -> None:
+    """Disable an account: its sessions and API token stop working at once."""
+    moderator = _moderator_or_fail(name)
+    changed = moderators_service.disable(moderator)
+    db.session.commit()
+    click.echo(f"{name}: {'disabled' if changed else 'already disabled'}")
+
+
+def init_app(app: Flask) -> None:
     app.cli.add_command(questions_cli)
     app.cli.add_command(scenarios_cli)
     app.cli.add_command(comments_cli)

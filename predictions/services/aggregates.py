@@ -8,7 +8,7 @@ from time import time as epoch
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..aggregation import (
+from ..core.aggregation import (
     ScenarioAggregate,
     aggregate_counts_with_recency,
     recency_window,

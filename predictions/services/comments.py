@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from .. import moderation_rules as rules
+from ..core import comment_rules as rules
+from ..core.rendering import clean_text
 from ..extensions import db
 from ..models import (
     Comment,
@@ -25,7 +26,6 @@ from ..models import (
     WordListEntry,
     utcnow,
 )
-from ..rendering import clean_text
 
 SORTS = ("newest", "oldest")
 # What an author is shown of their own comment's status: the system's hold is never revealed.

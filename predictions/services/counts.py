@@ -8,9 +8,9 @@ from sqlalchemy import Select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from ..core.validation import PERCENT_MAX, PERCENT_MIN
 from ..extensions import db
 from ..models import Forecast, Question, Reader, Scenario, ScenarioCount
-from ..validation import PERCENT_MAX, PERCENT_MIN
 
 PERCENTS = range(PERCENT_MIN, PERCENT_MAX + 1)
 

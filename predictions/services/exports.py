@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from ..csv_export import pseudonym
+from ..core.csv_export import pseudonym
 from ..extensions import db
 from ..models import Comment, CommentStatus, Forecast, Question, Reader, Scenario
 

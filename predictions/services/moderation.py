@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from .. import decisions
+from ..core import moderator_decisions as decisions
+from ..core.rendering import clean_text
 from ..extensions import db
 from ..models import Comment, CommentStatus, Moderator, Reader, WordListEntry, utcnow
-from ..rendering import clean_text
 from . import counts
 from .audit import record
 from .queues import expected_state

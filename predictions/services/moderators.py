@@ -7,10 +7,10 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .. import decisions
+from ..core import moderator_decisions as decisions
+from ..core.pseudonyms import token_hash
 from ..extensions import db
 from ..models import Moderator, utcnow
-from ..privacy import token_hash
 from .audit import record
 
 PASSWORD_MIN = 12

@@ -4,9 +4,9 @@ from importlib import resources
 
 from sqlalchemy.orm import joinedload
 
+from ..core.question_file import QuestionSpec, parse_question
 from ..extensions import db
 from ..models import Question, QuestionStatus, Scenario
-from ..question_file import QuestionSpec, parse_question
 from . import counts
 
 SEED_FILE = "us-russia-relations.toml"

@@ -4,7 +4,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .. import decisions
+from ..core import moderator_decisions as decisions
 from ..extensions import db
 from ..models import Comment, CommentRevision, CommentStatus, Flag, Question, Reader
 from .audit import AuditEntry, latest_for_comments

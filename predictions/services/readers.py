@@ -2,9 +2,9 @@
 
 import secrets
 
+from ..core.pseudonyms import token_hash
 from ..extensions import db
 from ..models import Reader, new_reader_id, utcnow
-from ..privacy import token_hash
 from .inserts import insert_rows
 
 

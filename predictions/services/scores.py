@@ -9,7 +9,7 @@ forecasters. Annulled scenarios score nobody.
 import math
 from dataclasses import dataclass
 
-from .. import aggregation, scoring
+from ..core import aggregation, scoring
 from ..extensions import db
 from ..models import Forecast, Outcome, Question, Reader, Scenario
 

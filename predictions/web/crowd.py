@@ -8,8 +8,8 @@ from datetime import datetime
 
 from flask import current_app
 
-from ..aggregation import counts_median
 from ..cache import MemoryCache, make_cache
+from ..core.aggregation import counts_median
 from ..models import Forecast, Question, Reader
 from ..services import aggregates, counts, forecasts
 from ..services.aggregates import HistoryPoint, ScenarioCrowd

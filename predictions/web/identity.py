@@ -1,11 +1,11 @@
 """Who is asking: a reader from the signed session cookie or from a bearer token."""
 
-from flask import Flask, abort, current_app, g, request, session
+from flask import abort, current_app, g, request, session
 from flask_login import current_user
 
-from ..extensions import db, login
+from ..core.pseudonyms import ip_hash, token_hash
+from ..extensions import db
 from ..models import Moderator, Reader
-from ..privacy import ip_hash, token_hash
 from ..services import readers
 
 SESSION_KEY = "reader_id"
@@ -66,15 +66,3 @@ def current_moderator() -> Moderator | None:
         else:
             g.moderator = None
     return g.moderator
-
-
-def load_moderator(moderator_id: str) -> Moderator | None:
-    """Flask-Login's user loader: only active moderators stay logged in."""
-    moderator = db.session.get(Moderator, int(moderator_id))
-    return moderator if moderator is not None and moderator.is_active else None
-
-
-def init_app(app: Flask) -> None:
-    login.init_app(app)
-    login.user_loader(load_moderator)
-    login.login_view = "moderation.login"

@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from predictions.config import database_uri
-from predictions.privacy import token_hash
+from predictions.core.pseudonyms import token_hash
 
 from ..conftest import POSTGRES_URL, SEED_SLUG, with_schema
 

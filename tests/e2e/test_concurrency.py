@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from predictions.privacy import token_hash
+from predictions.core.pseudonyms import token_hash
 
 from .load import (
     E2E_DATABASES,

@@ -11,7 +11,7 @@ import scipy.special
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from predictions.aggregation import (
+from predictions.core.aggregation import (
     ScenarioAggregate,
     aggregate,
     aggregate_counts,

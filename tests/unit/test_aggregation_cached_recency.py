@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from predictions.aggregation import (
+from predictions.core.aggregation import (
     aggregate,
     aggregate_counts,
     aggregate_counts_with_recency,

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup, escape
 
-from predictions import charts
-from predictions.charts import TrendPoint, histogram_svg, trend_svg
+from predictions.core import charts
+from predictions.core.charts import TrendPoint, histogram_svg, trend_svg
 
 NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", NS)

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from predictions import privacy, question_file, validation
+from predictions.core import pseudonyms as privacy
+from predictions.core import question_file, validation
 from predictions.services.questions import seed_text
 
 

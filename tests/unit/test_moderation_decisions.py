@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from predictions import decisions
-from predictions.csv_export import FORMULA_STARTS, csv_lines, pseudonym, safe_cell
-from predictions.decisions import plan_decision
+from predictions.core import moderator_decisions as decisions
+from predictions.core.csv_export import FORMULA_STARTS, csv_lines, pseudonym, safe_cell
+from predictions.core.moderator_decisions import plan_decision
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from predictions.moderation_rules import (
+from predictions.core.comment_rules import (
     INPUT_ERROR_HTTP_STATUS,
     REASONS,
     STATUSES,

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from predictions.rendering import LINK_REL, clean_text, render_comment
+from predictions.core.rendering import LINK_REL, clean_text, render_comment
 
 PAYLOAD_FILE = Path(__file__).resolve().parents[1] / "xss_payloads.txt"
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import brier_score_loss, log_loss
 
-from predictions import scoring
+from predictions.core import scoring
 
 # Open interval (0, 1); hypothesis must not hand us the endpoints.
 probabilities = st.floats(min_value=0.0, max_value=1.0, exclude_min=True, exclude_max=True)

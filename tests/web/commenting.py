@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 
+from predictions.core.pseudonyms import token_hash
 from predictions.extensions import db
 from predictions.models import Comment, ModerationAction, Moderator, Question, Reader
-from predictions.privacy import token_hash
 from predictions.services import questions, readers
 
 SLUG = "us-russia-relations"

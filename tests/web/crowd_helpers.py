@@ -3,9 +3,9 @@
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from predictions.core.pseudonyms import token_hash
 from predictions.extensions import db
 from predictions.models import Moderator, Reader
-from predictions.privacy import token_hash
 from predictions.services import counts, forecasts, questions, readers
 
 T0 = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)

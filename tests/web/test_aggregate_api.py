@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from predictions.aggregation import aggregate
+from predictions.core.aggregation import aggregate
 
 from ..conftest import ApiReader
 from .crowd_helpers import AGGREGATE, add_readers, close, moderator_headers, set_ban

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
+from predictions.core.validation import PERCENT_MESSAGE
 from predictions.extensions import db
 from predictions.models import QuestionStatus
 from predictions.services import questions
-from predictions.validation import PERCENT_MESSAGE
 
 from ..conftest import table_counts
 

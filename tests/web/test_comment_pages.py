@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from predictions.extensions import db
-from predictions.forms import form_stamp
 from predictions.models import Comment, CommentRevision
+from predictions.web.pages.forms import form_stamp
 
 from ..conftest import table_counts
 from .commenting import (

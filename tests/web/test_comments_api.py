@@ -254,7 +254,7 @@ def test_reply_to_an_unsuitable_parent_is_422_and_nothing_stored(app, commenter,
 
 
 def other_question_comment(app, reader_id: str) -> int:
-    from predictions.question_file import parse_question
+    from predictions.core.question_file import parse_question
     from predictions.services import questions
 
     with app.app_context():

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from predictions.aggregation import aggregate
+from predictions.core.aggregation import aggregate
 from predictions.extensions import db
 from predictions.models import Forecast, Reader
 from predictions.services import aggregates, counts, forecasts, questions, readers

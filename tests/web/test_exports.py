@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from predictions.csv_export import FORMULA_STARTS
+from predictions.core.csv_export import FORMULA_STARTS
 from predictions.extensions import db
 from predictions.services import forecasts, questions, readers
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from predictions.core.validation import FLAG_REASON_MESSAGE, FLAG_REASONS
 from predictions.extensions import db
 from predictions.models import Flag, FlagReason
-from predictions.validation import FLAG_REASON_MESSAGE, FLAG_REASONS
 
 from ..conftest import table_counts
 from .commenting import Commenter, add_comment, comment, new_commenter

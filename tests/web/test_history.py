@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from predictions.aggregation import aggregate
+from predictions.core.aggregation import aggregate
 from predictions.extensions import db
 from predictions.models import AggregateSnapshot, Reader
 from predictions.services import forecasts, questions

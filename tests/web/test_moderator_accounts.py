@@ -2,9 +2,9 @@
 
 import pytest
 
+from predictions.core.pseudonyms import token_hash
 from predictions.extensions import db
 from predictions.models import ModerationAction, Moderator
-from predictions.privacy import token_hash
 from predictions.services import moderators
 
 from ..conftest import MODERATOR_PASSWORD, make_moderator

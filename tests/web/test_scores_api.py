@@ -8,7 +8,7 @@ import pytest
 from flask import render_template_string
 from sklearn.metrics import brier_score_loss, log_loss
 
-from predictions import aggregation
+from predictions.core import aggregation
 from predictions.extensions import db
 from predictions.services import forecasts, resolution, scores
 

@@ -9,8 +9,8 @@ import pytest
 
 from predictions.extensions import db
 from predictions.services import comments, forecasts, questions
-from predictions.web import sqlite_writers
-from predictions.web.sqlite_writers import WriterQueue
+from predictions.web import writes
+from predictions.web.writes import WriterQueue
 
 from ..conftest import make_test_app, table_counts
 
@@ -150,4 +150,4 @@ def test_a_writer_that_cannot_get_its_turn_still_waits_for_sqlite_and_answers_50
 
 def test_the_queue_is_off_for_memory_databases():
     app = make_test_app("sqlite://")
-    assert sqlite_writers.EXTENSION not in app.extensions
+    assert writes.EXTENSION not in app.extensions

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from predictions.csv_export import FORMULA_STARTS
-from predictions.decisions import NOTE_MAX
+from predictions.core.csv_export import FORMULA_STARTS
+from predictions.core.moderator_decisions import NOTE_MAX
+from predictions.core.rendering import clean_text
 from predictions.extensions import db
 from predictions.models import Reader
-from predictions.rendering import clean_text
 
 from ..conftest import make_comment
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from predictions.core.rendering import LINK_REL, clean_text
+from predictions.core.validation import COMMENT_MAX, DISPLAY_NAME_MAX
 from predictions.extensions import db
 from predictions.models import Comment
-from predictions.rendering import LINK_REL, clean_text
-from predictions.validation import COMMENT_MAX, DISPLAY_NAME_MAX
 
 from .commenting import SLUG, add_comment, new_commenter
 

@@ -15,9 +15,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
-from . import decisions
-from .services.moderation import PHRASE_MAX, WORD_KINDS
-from .services.moderators import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
+from ...core import moderator_decisions as decisions
+from ...services.moderation import PHRASE_MAX, WORD_KINDS
+from ...services.moderators import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
 
 REASON_CHOICES = [SelectChoice("", "Choose a reason…")] + [
     SelectChoice(code, f"{code} — {text}") for code, text in decisions.DECISION_REASONS.items()

@@ -1,23 +1,16 @@
-"""A reader's own data: download it as JSON or delete it, from /me or through the API."""
+"""A reader's own data on the pages: download it as JSON or delete it, from /me."""
 
 import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, session, url_for
-from flask.views import MethodView
-from flask_smorest import Blueprint as ApiBlueprint
-from flask_smorest import abort as api_abort
 
-from ..extensions import csrf, db
-from ..forms import EraseForm
-from ..schemas import ExportSchema
-from ..services import reader_data
-from .api import check_body_and_csrf
-from .identity import SESSION_KEY, current_reader
+from ...extensions import db
+from ...services import reader_data
+from ..api.schemas import ExportSchema
+from ..identity import SESSION_KEY, current_reader
+from .forms import EraseForm
 
 bp = Blueprint("privacy", __name__)
-blp = ApiBlueprint("privacy_api", __name__, url_prefix="/api/v1", description="Your own data")
-blp.before_request(check_body_and_csrf)
-csrf.exempt(blp)  # checked in check_body_and_csrf, where bearer clients are told apart
 
 EXPORT_SCHEMA = ExportSchema()
 EXPORT_FILENAME = "predictions-my-data.json"
@@ -55,27 +48,3 @@ def erase():
         return redirect(url_for("pages.me"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("privacy/delete.html", form=form), status
-
-
-@blp.route("/me/export")
-class MyData(MethodView):
-    @blp.response(200, ExportSchema)
-    def get(self):
-        """Everything we hold about the reader: record, forecasts, comments, flags."""
-        reader = current_reader()
-        if reader is None:
-            api_abort(401, message="Send your reader token (or session cookie).")
-        return reader_data.export(reader)
-
-
-@blp.route("/me")
-class Me(MethodView):
-    @blp.response(204)
-    def delete(self):
-        """Delete the reader's data: comments, standing forecasts, name and token."""
-        reader = current_reader()
-        if reader is None:
-            api_abort(401, message="Send your reader token (or session cookie).")
-        reader_data.erase(reader)
-        db.session.commit()
-        session.pop(SESSION_KEY, None)

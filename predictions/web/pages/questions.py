@@ -2,16 +2,16 @@
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 
-from ..extensions import db
-from ..forms import ForecastForm, WithdrawForm
-from ..models import CommentStatus, Question, Reader
-from ..rendering import clean_text
-from ..services import comments, forecasts, questions, readers, scores
-from ..services.comments import BotSignals, CommentRefused
-from . import limits
-from .identity import current_reader, remember, request_ip_hash
-from .lookups import question_or_404
-from .transactions import committed, late_write_lock
+from ...core.rendering import clean_text
+from ...extensions import db
+from ...models import CommentStatus, Question, Reader
+from ...services import comments, forecasts, questions, readers, scores
+from ...services.comments import BotSignals, CommentRefused
+from .. import limits
+from ..identity import current_reader, remember, request_ip_hash
+from ..lookups import question_or_404
+from ..writes import committed, late_write_lock
+from .forms import ForecastForm, WithdrawForm
 
 bp = Blueprint("pages", __name__)
 

@@ -9,12 +9,19 @@ from datetime import timedelta
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
-from ..extensions import csrf, db
-from ..models import Comment, CommentStatus, Question, Reader
-from ..rendering import clean_text
-from ..schemas import (
+from ...core.rendering import clean_text
+from ...extensions import db
+from ...models import Comment, CommentStatus, Question, Reader
+from ...services import comments, readers
+from ...services.comments import CommentRefused, status_for_author
+from ...services.visibility import crowd_visibility
+from .. import limits
+from ..identity import current_moderator, current_reader, request_ip_hash
+from ..lookups import question_or_404
+from .base import api_blueprint
+from .schemas import (
     CommentCreatedSchema,
     CommentEditSchema,
     CommentInputSchema,
@@ -24,19 +31,8 @@ from ..schemas import (
     FlagInputSchema,
     FlagSchema,
 )
-from ..services import comments, readers
-from ..services.comments import CommentRefused, status_for_author
-from ..services.visibility import crowd_visibility
-from . import limits
-from .api import check_body_and_csrf
-from .identity import current_moderator, current_reader, request_ip_hash
-from .lookups import question_or_404
 
-blp = Blueprint(
-    "comments_api", __name__, url_prefix="/api/v1", description="Comments, replies and flags"
-)
-blp.before_request(check_body_and_csrf)
-csrf.exempt(blp)  # checked in check_body_and_csrf, where bearer clients are told apart
+blp = api_blueprint("comments_api", __name__, "Comments, replies and flags")
 
 
 def refuse(refused: CommentRefused, field: str | None = None):

@@ -8,13 +8,13 @@ from functools import lru_cache
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from markupsafe import Markup
 
-from .. import charts
-from ..extensions import db
-from ..models import Question, utcnow
-from ..services import scores
-from ..services.aggregates import HistoryPoint, ScenarioCrowd
-from . import crowd
-from .lookups import question_or_404
+from ...core import charts
+from ...extensions import db
+from ...models import Question, utcnow
+from ...services import scores
+from ...services.aggregates import HistoryPoint, ScenarioCrowd
+from .. import crowd
+from ..lookups import question_or_404
 
 bp = Blueprint("results", __name__)
 

@@ -17,13 +17,13 @@ from flask import (
 )
 from flask_login import login_user, logout_user
 
-from .. import decisions
-from ..extensions import db, limiter
-from ..models import Comment
-from ..moderation_forms import BulkForm, DecisionForm, LoginForm, LogoutForm, show_errors
-from ..services import moderation, moderators, queues
-from .identity import request_ip_hash
-from .moderator_auth import page_moderator, require_page_moderator, safe_next, template_context
+from ...core import moderator_decisions as decisions
+from ...extensions import db, limiter
+from ...models import Comment
+from ...services import moderation, moderators, queues
+from ..identity import request_ip_hash
+from .auth import page_moderator, require_page_moderator, safe_next, template_context
+from .forms import BulkForm, DecisionForm, LoginForm, LogoutForm, show_errors
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 bp.before_request(require_page_moderator)

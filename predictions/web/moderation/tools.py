@@ -2,10 +2,12 @@
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from .. import decisions
-from ..extensions import db
-from ..models import Moderator, Reader
-from ..moderation_forms import (
+from ...core import moderator_decisions as decisions
+from ...extensions import db
+from ...models import Moderator, Reader
+from ...services import audit, moderation, moderators, queues
+from .auth import admin_required, page_moderator, require_page_moderator, template_context
+from .forms import (
     AuditFilterForm,
     BanForm,
     ModeratorCreateForm,
@@ -15,13 +17,6 @@ from ..moderation_forms import (
     WordForm,
     WordRemoveForm,
     show_errors,
-)
-from ..services import audit, moderation, moderators, queues
-from .moderator_auth import (
-    admin_required,
-    page_moderator,
-    require_page_moderator,
-    template_context,
 )
 
 bp = Blueprint("moderation_tools", __name__, url_prefix="/moderation")

@@ -1,19 +1,13 @@
 """The scores API: crowd vs article on resolved scenarios, and the leaderboard."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from ..extensions import csrf
-from ..schemas import PageQuerySchema, ScoresSchema
-from ..services import scores
-from .api import check_body_and_csrf
-from .lookups import question_or_404
+from ...services import scores
+from ..lookups import question_or_404
+from .base import api_blueprint
+from .schemas import PageQuerySchema, ScoresSchema
 
-blp = Blueprint(
-    "scores", __name__, url_prefix="/api/v1", description="Scores of resolved scenarios"
-)
-blp.before_request(check_body_and_csrf)
-csrf.exempt(blp)
+blp = api_blueprint("scores", __name__, "Scores of resolved scenarios")
 
 
 @blp.route("/questions/<slug>/scores")

@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
-from . import decisions
-from .moderation_rules import REASONS
+from ...core import moderator_decisions as decisions
+from ...core.comment_rules import REASONS
 
 
 class QueueQuerySchema(Schema):

@@ -8,24 +8,37 @@ On SQLite a write request takes the write lock at its first statement (BEGIN IMM
 deferred transaction that read first and writes later cannot wait for the lock in WAL mode
 (SQLITE_BUSY at once), so writers queue instead of failing. The hot write views (a forecast)
 are marked ``late_write_lock``: they read and validate outside the lock and take it only in
-``committed()``, so the lock is held for the writes alone, not the whole request. Before the
-lock, the service's own writers queue on a lock file (sqlite_writers).
+``committed()``, so the lock is held for the writes alone, not the whole request.
+
+Before the lock, this service's writers queue on a lock file (WriterQueue) instead of in
+SQLite's busy handler, which sleeps 1, 2, 5, 10 … up to 100 ms between tries: under a burst of
+forecasts a waiting writer so sleeps long after the lock was freed. Here a writer first takes an
+exclusive ``flock`` on a file beside the database (tried every half millisecond, for at most the
+busy timeout), so the next writer starts within a millisecond of the last commit. A killed
+process loses its flock with its file descriptor. Other processes (the CLI, a backup) still
+meet SQLite's own busy timeout.
 """
 
+import fcntl
+import os
+import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, has_app_context, request
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import SQLITE_BEGIN_OPTION, db
-from . import sqlite_writers
 
 T = TypeVar("T")
 V = TypeVar("V")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 ATTEMPTS = 3
 LATE_WRITE_LOCK = "late_write_lock"
+EXTENSION = "predictions_sqlite_writers"
+POLL_SECONDS = 0.0005
 
 
 def late_write_lock(view: V) -> V:
@@ -73,7 +86,7 @@ def _begin_writes() -> None:
         # Nothing is written yet: the commit only ends the read snapshot. The rows it read
         # stay loaded; the write part re-reads what it relies on.
         _commit_keeping_rows()
-    sqlite_writers.take_turn()
+    take_turn()
     session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 
@@ -95,10 +108,78 @@ def begin_immediate_for_writes() -> None:
     view = current_app.view_functions.get(request.endpoint)
     if getattr(getattr(view, "view_class", view), LATE_WRITE_LOCK, False):
         return
-    sqlite_writers.take_turn()
+    take_turn()
     db.session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 
+
+class WriterQueue:
+    """An exclusive flock on ``<database>-writers``, opened once per process and thread."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._local = threading.local()
+
+    def _file(self) -> int:
+        # flock locks belong to an open file: a forked worker must not share its parent's,
+        # nor one thread another's (threaded workers), or they would pass as one writer.
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            local.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            local.pid = os.getpid()
+        return local.fd
+
+    def acquire(self) -> bool:
+        """Wait for the lock up to the timeout; False when it did not come (SQLite then waits
+        on its own busy timeout, and answers 503 if that runs out too)."""
+        fd = self._file()
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(POLL_SECONDS)
+
+    def release(self) -> None:
+        fcntl.flock(self._file(), fcntl.LOCK_UN)
+
+
+def _queue() -> WriterQueue | None:
+    return current_app.extensions.get(EXTENSION)
+
+
+def take_turn() -> None:
+    """Queue for this request's write turn (once; a no-op off file-backed SQLite)."""
+    queue = _queue()
+    if queue is not None and not g.get("sqlite_write_turn") and queue.acquire():
+        g.sqlite_write_turn = True
+
+
+def end_turn(*_args) -> None:
+    """Let the next writer in: when the transaction ends (and at teardown, in case)."""
+    if has_app_context() and g.pop("sqlite_write_turn", False):
+        _queue().release()
+
+
+def _init_writer_queue(app: Flask) -> None:
+    with app.app_context():
+        url = db.engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    if url.database.startswith("file:"):
+        return  # a URI filename (shared memory in tests): no file of its own to lock beside
+    path = os.path.abspath(url.database) + "-writers"
+    app.extensions[EXTENSION] = WriterQueue(path, float(app.config["SQLITE_BUSY_TIMEOUT"]))
+    with app.app_context():
+        for ending in ("commit", "rollback"):
+            event.listen(db.engine, ending, end_turn)
+    app.teardown_request(end_turn)
+
+
 def init_app(app: Flask) -> None:
-    sqlite_writers.init_app(app)
+    _init_writer_queue(app)
     app.before_request(begin_immediate_for_writes)

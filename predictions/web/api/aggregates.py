@@ -1,23 +1,20 @@
 """The crowd against the article in the JSON API: the aggregate now, its history, one instant."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
-from ..extensions import csrf, db
-from ..models import utcnow
-from ..schemas import AggregateSchema, HistoryQuerySchema, HistorySchema
-from . import crowd
-from .api import check_body_and_csrf
-from .lookups import question_or_404
+from ...extensions import db
+from ...models import utcnow
+from .. import crowd
+from ..lookups import question_or_404
+from .base import api_blueprint
+from .schemas import AggregateSchema, HistoryQuerySchema, HistorySchema
 
-blp = Blueprint(
+blp = api_blueprint(
     "aggregates",
     __name__,
-    url_prefix="/api/v1",
-    description="The crowd against the article (hidden until you forecast, SPEC §4)",
+    "The crowd against the article (hidden until you forecast, SPEC §4)",
 )
-blp.before_request(check_body_and_csrf)
-csrf.exempt(blp)
 
 
 def _header(visibility) -> dict:

@@ -1,65 +1,27 @@
-"""The JSON API under /api/v1, documented by OpenAPI from the same schemas."""
+"""A reader's forecasts through the API: give or update them, read them, withdraw them."""
 
-from http import HTTPStatus
-
-from flask import Flask, request, session
 from flask.views import MethodView
-from flask_login import current_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
-from ..extensions import csrf, db
-from ..models import Question
-from ..rendering import clean_text
-from ..schemas import (
+from ...core.rendering import clean_text
+from ...core.validation import check_probabilities
+from ...extensions import db
+from ...models import Question
+from ...services import forecasts, readers, scores
+from ...services.comments import CommentRefused, status_for_author
+from .. import crowd, limits
+from ..identity import current_reader, request_ip_hash
+from ..lookups import question_or_404
+from ..writes import committed, late_write_lock, one_writer_at_a_time
+from .base import api_blueprint, documents_errors
+from .schemas import (
     ForecastInputSchema,
     ForecastResultSchema,
     MineSchema,
-    QuestionSchema,
-    QuestionSummarySchema,
     WithdrawQuerySchema,
 )
-from ..services import forecasts, questions, readers, scores
-from ..services.comments import CommentRefused, status_for_author
-from ..validation import check_probabilities
-from . import crowd, limits
-from .errors import PredictionsApi
-from .identity import SESSION_KEY, bearer_token, current_reader, request_ip_hash
-from .lookups import question_or_404
-from .transactions import committed, late_write_lock, one_writer_at_a_time
 
-blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Questions and forecasts")
-BODY_METHODS = {"POST", "PUT", "PATCH"}
-
-
-def check_body_and_csrf() -> None:
-    """JSON bodies only; cookie-authenticated writes need the CSRF token, bearer ones do not.
-
-    Every API blueprint registers this as its before_request hook.
-    """
-    if request.method in BODY_METHODS:
-        if not request.get_data(cache=True):
-            abort(400, message="A JSON body is required.")
-        if not request.is_json:
-            abort(415, message="Send the body as application/json.")
-    cookie_identity = bearer_token() is None and (
-        session.get(SESSION_KEY) or current_user.is_authenticated
-    )
-    if request.method not in {"GET", "HEAD", "OPTIONS"} and cookie_identity:
-        csrf.protect()
-
-
-blp.before_request(check_body_and_csrf)
-
-
-def documents_errors(*codes: int):
-    """Document the error answers an operation gives, each in the one JSON error shape."""
-
-    def decorate(view):
-        for code in codes:
-            view = blp.alt_response(code, response=HTTPStatus(code).name)(view)
-        return view
-
-    return decorate
+blp = api_blueprint("forecasts", __name__, "Forecasts: yours, given and withdrawn")
 
 
 def open_question_or_409(slug: str) -> Question:
@@ -80,27 +42,10 @@ def mine(question: Question) -> dict:
     return result
 
 
-@blp.route("/questions")
-class Questions(MethodView):
-    @blp.response(200, QuestionSummarySchema(many=True))
-    def get(self):
-        """List the questions with their forecaster counts."""
-        return questions.list_questions()
-
-
-@blp.route("/questions/<slug>")
-class QuestionDetail(MethodView):
-    @documents_errors(404)
-    @blp.response(200, QuestionSchema)
-    def get(self, slug: str):
-        """One question with its source, closing question and scenarios."""
-        return question_or_404(slug)
-
-
 @blp.route("/questions/<slug>/forecasts")
 @late_write_lock
 class Forecasts(MethodView):
-    @documents_errors(400, 401, 404, 409, 413, 415, 429)
+    @documents_errors(blp, 400, 401, 404, 409, 413, 415, 429)
     @blp.arguments(ForecastInputSchema)
     @blp.response(201, ForecastResultSchema)
     def post(self, data: dict, slug: str):
@@ -192,13 +137,13 @@ def comparison(question: Question, active: dict, others: dict | None) -> dict:
 
 @blp.route("/questions/<slug>/forecasts/mine")
 class MyForecasts(MethodView):
-    @documents_errors(401, 404)
+    @documents_errors(blp, 401, 404)
     @blp.response(200, MineSchema)
     def get(self, slug: str):
         """The reader's active forecasts and their history, oldest first."""
         return mine(question_or_404(slug))
 
-    @documents_errors(401, 404, 409)
+    @documents_errors(blp, 401, 404, 409)
     @blp.arguments(WithdrawQuerySchema, location="query")
     @blp.response(200, MineSchema)
     def delete(self, args: dict, slug: str):
@@ -216,17 +161,3 @@ class MyForecasts(MethodView):
         forecasts.withdraw(question, reader, key)
         db.session.commit()
         return mine(question)
-
-
-def init_app(app: Flask) -> None:
-    api = PredictionsApi(app)
-    app.extensions["predictions_api"] = api
-    csrf.exempt(blp)  # checked in check_body_and_csrf, where bearer clients are told apart
-    api.register_blueprint(blp)
-    from . import api_aggregates, comments_api, moderation_api, privacy, scores_api  # import us
-
-    api.register_blueprint(api_aggregates.blp)
-    api.register_blueprint(scores_api.blp)
-    api.register_blueprint(comments_api.blp)
-    api.register_blueprint(privacy.blp)
-    api.register_blueprint(moderation_api.blp)

@@ -4,7 +4,7 @@ from datetime import UTC
 
 from marshmallow import Schema, fields, validate
 
-from .validation import (
+from ...core.validation import (
     COMMENT_MAX,
     DISPLAY_NAME_MAX,
     FLAG_DETAILS_MAX,

@@ -2,13 +2,13 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from ..extensions import db
-from ..models import QuestionStatus
-from ..moderation_forms import QuestionStatusForm, ResolveForm
-from ..services import audit, queues, resolution
-from ..services import questions as question_service
-from .lookups import question_or_404
-from .moderator_auth import admin_required, page_moderator, require_page_moderator, template_context
+from ...extensions import db
+from ...models import QuestionStatus
+from ...services import audit, queues, resolution
+from ...services import questions as question_service
+from ..lookups import question_or_404
+from .auth import admin_required, page_moderator, require_page_moderator, template_context
+from .forms import QuestionStatusForm, ResolveForm
 
 bp = Blueprint("moderation_questions", __name__, url_prefix="/moderation/questions")
 bp.before_request(require_page_moderator)

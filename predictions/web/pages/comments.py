@@ -10,16 +10,16 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
-from ..extensions import db
-from ..forms import CommentForm, DeleteCommentForm, EditCommentForm, FlagForm
-from ..models import Comment, CommentStatus, Question, Reader
-from ..rendering import clean_text, render_comment
-from ..services import comments, readers
-from ..services.comments import BotSignals, CommentRefused, status_for_author
-from ..services.visibility import crowd_visibility
-from . import limits
-from .identity import current_moderator, current_reader, remember, request_ip_hash
-from .lookups import question_or_404
+from ...core.rendering import clean_text, render_comment
+from ...extensions import db
+from ...models import Comment, CommentStatus, Question, Reader
+from ...services import comments, readers
+from ...services.comments import BotSignals, CommentRefused, status_for_author
+from ...services.visibility import crowd_visibility
+from .. import limits
+from ..identity import current_moderator, current_reader, remember, request_ip_hash
+from ..lookups import question_or_404
+from .forms import CommentForm, DeleteCommentForm, EditCommentForm, FlagForm
 
 bp = Blueprint("comments", __name__)
 

@@ -17,8 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from .models import Question
-from .validation import (
+from ...core.validation import (
     COMMENT_MAX,
     DISPLAY_NAME_MAX,
     FLAG_DETAILS_MAX,
@@ -27,6 +26,7 @@ from .validation import (
     PERCENT_MIN,
     percent_problem,
 )
+from ...models import Question
 
 FORM_STAMP_SALT = "predictions.form-served-at"
 

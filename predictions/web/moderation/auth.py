@@ -15,12 +15,13 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_smorest import abort as api_abort
 
-from .. import decisions
-from ..models import Moderator
-from ..moderation_forms import LogoutForm
-from ..moderation_rules import REASONS
-from ..rendering import render_comment
-from .identity import bearer_token, current_moderator
+from ...core import moderator_decisions as decisions
+from ...core.comment_rules import REASONS
+from ...core.rendering import render_comment
+from ...extensions import db, login
+from ...models import Moderator
+from ..identity import bearer_token, current_moderator
+from .forms import LogoutForm
 
 MODERATOR_SESSION_KEY = "_user_id"  # where Flask-Login keeps the logged-in moderator's id
 
@@ -110,5 +111,15 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def load_moderator(moderator_id: str) -> Moderator | None:
+    """Flask-Login's user loader: only active moderators stay logged in."""
+    moderator = db.session.get(Moderator, int(moderator_id))
+    return moderator if moderator is not None and moderator.is_active else None
+
+
 def init_app(app: Flask) -> None:
+    """Flask-Login for moderators, and the cookie that turns strict once one logs in."""
+    login.init_app(app)
+    login.user_loader(load_moderator)
+    login.login_view = "moderation.login"
     app.session_interface = ModeratorAwareSessionInterface()

@@ -4,12 +4,16 @@ from dataclasses import dataclass, field
 
 from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
-from ..csv_export import csv_lines
-from ..extensions import csrf, db
-from ..models import Comment, Reader
-from ..moderation_schemas import (
+from ...core.csv_export import csv_lines
+from ...extensions import db
+from ...models import Comment, Reader
+from ...services import exports, moderation, queues
+from ..lookups import question_or_404
+from ..moderation.auth import api_moderator, require_api_moderator
+from .base import api_blueprint
+from .moderation_schemas import (
     BanInputSchema,
     DecisionInputSchema,
     QueueItemSchema,
@@ -18,21 +22,14 @@ from ..moderation_schemas import (
     ReaderStandingSchema,
     UnbanInputSchema,
 )
-from ..services import exports, moderation, queues
-from .api import check_body_and_csrf
-from .lookups import question_or_404
-from .moderator_auth import api_moderator, require_api_moderator
 
-blp = Blueprint(
+# Who asks comes first: anyone but a moderator gets 401 whatever the body.
+blp = api_blueprint(
     "moderation_api",
     __name__,
-    url_prefix="/api/v1",
-    description="Moderation (a moderator's session with CSRF, or a mod_ API token)",
+    "Moderation (a moderator's session with CSRF, or a mod_ API token)",
+    first=require_api_moderator,
 )
-# Who asks comes first: anyone but a moderator gets 401 whatever the body.
-blp.before_request(require_api_moderator)
-blp.before_request(check_body_and_csrf)
-csrf.exempt(blp)  # checked in check_body_and_csrf, where bearer clients are told apart
 
 
 def comment_or_404(comment_id: int) -> Comment:

@@ -1,0 +1,37 @@
+"""A reader's own data through the API: export it, or delete it."""
+
+from flask import session
+from flask.views import MethodView
+from flask_smorest import abort
+
+from ...extensions import db
+from ...services import reader_data
+from ..identity import SESSION_KEY, current_reader
+from .base import api_blueprint
+from .schemas import ExportSchema
+
+blp = api_blueprint("privacy_api", __name__, "Your own data")
+
+
+@blp.route("/me/export")
+class MyData(MethodView):
+    @blp.response(200, ExportSchema)
+    def get(self):
+        """Everything we hold about the reader: record, forecasts, comments, flags."""
+        reader = current_reader()
+        if reader is None:
+            abort(401, message="Send your reader token (or session cookie).")
+        return reader_data.export(reader)
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(204)
+    def delete(self):
+        """Delete the reader's data: comments, standing forecasts, name and token."""
+        reader = current_reader()
+        if reader is None:
+            abort(401, message="Send your reader token (or session cookie).")
+        reader_data.erase(reader)
+        db.session.commit()
+        session.pop(SESSION_KEY, None)

@@ -1,0 +1,10 @@
+"""The public pages: questions with their forecast form, comments, results, the reader's own."""
+
+from flask import Flask
+
+from . import comments, my_data, questions, results
+
+
+def init_app(app: Flask) -> None:
+    for page in (questions, comments, my_data, results):
+        app.register_blueprint(page.bp)
