@@ -3,8 +3,17 @@
 from flask import Flask, current_app, render_template, request
 from flask_smorest import Api
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import (
+    Conflict,
+    Forbidden,
+    HTTPException,
+    InternalServerError,
+    NotFound,
+    ServiceUnavailable,
+    UnprocessableEntity,
+)
 
+from .. import errors as domain
 from ..extensions import db
 
 API_PREFIX = "/api/"
@@ -91,6 +100,30 @@ def handle_unexpected(error: Exception):
     return answer(InternalServerError())
 
 
+# Each kind of domain error, as HTTP.
+HTTP_ERRORS: dict[type[domain.DomainError], type[HTTPException]] = {
+    domain.NotFound: NotFound,
+    domain.Conflict: Conflict,
+    domain.Refused: Forbidden,
+    domain.Invalid: UnprocessableEntity,
+}
+
+
+def http_error(error: domain.DomainError) -> HTTPException:
+    """The HTTP answer to a domain error, with its per-field messages for the API."""
+    kind = next(HTTP_ERRORS[k] for k in type(error).__mro__ if k in HTTP_ERRORS)
+    http = kind(error.message)
+    http.data = {"message": error.message, **({"errors": error.errors} if error.errors else {})}
+    return http
+
+
+def handle_domain_error(error: domain.DomainError):
+    """What the domain refused: roll back what the request wrote, answer 404/409/403/422."""
+    rollback()
+    return answer(http_error(error))
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(domain.DomainError, handle_domain_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
