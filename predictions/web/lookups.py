@@ -3,7 +3,8 @@ as web/errors.py decides by path)."""
 
 from flask import abort
 
-from ..models import Question
+from ..extensions import db
+from ..models import Comment, Question, Reader
 from ..services import questions
 
 
@@ -13,3 +14,13 @@ def question_or_404(slug: str) -> Question:
     if question is None:
         abort(404, f"There is no question with the slug {slug!r}.")
     return question
+
+
+def comment_or_404(comment_id: int) -> Comment:
+    """The comment with this id (in any status), or a 404."""
+    return db.get_or_404(Comment, comment_id, description=f"There is no comment {comment_id}.")
+
+
+def reader_or_404(reader_id: str) -> Reader:
+    """The reader with this id, or a 404."""
+    return db.get_or_404(Reader, reader_id, description="There is no such reader.")
