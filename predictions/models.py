@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON, DateTime, TypeDecorator
 
+from .core.comment_rules import CommentStatus
 from .extensions import db
 
 
@@ -63,14 +64,6 @@ class FlagReason(enum.StrEnum):
 class QuestionStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
-
-
-class CommentStatus(enum.StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    WITHHELD = "withheld"
-    DELETED = "deleted"
 
 
 class Question(db.Model):

@@ -21,6 +21,7 @@ Order of the checks (the first one that answers `invalid`, `rejected` or `withhe
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import unicodedata
 from collections import deque
@@ -29,12 +30,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 
-PENDING = "pending"
-APPROVED = "approved"
-REJECTED = "rejected"
-WITHHELD = "withheld"
-DELETED = "deleted"
-STATUSES = (PENDING, APPROVED, REJECTED, WITHHELD, DELETED)
+
+class CommentStatus(enum.StrEnum):
+    """A comment's stored status: the one vocabulary of the pipeline, the model and the views."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHHELD = "withheld"
+    DELETED = "deleted"
+
+
 # Not a stored status: the submission is refused and the caller answers with an HTTP error.
 INVALID = "invalid"
 MODES = ("pre", "post")
@@ -147,7 +153,7 @@ class Verdict:
     @property
     def is_public(self) -> bool:
         """True when the comment is published at once."""
-        return self.status == APPROVED
+        return self.status == CommentStatus.APPROVED
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,7 +385,7 @@ def check_length(submission: Submission) -> Verdict | None:
 def check_duplicate(submission: Submission, reader: ReaderRecord) -> Verdict | None:
     """The reader already posted this normalised text within DUPLICATE_WINDOW."""
     if fingerprint(submission.body) in reader.recent_fingerprints:
-        return Verdict(REJECTED, ("duplicate",))
+        return Verdict(CommentStatus.REJECTED, ("duplicate",))
     return None
 
 
@@ -388,11 +394,11 @@ def check_bot_signals(
 ) -> Verdict | None:
     """Honeypot filled or form sent too fast: withheld, and the sender is not told."""
     if submission.honeypot.strip():
-        return Verdict(WITHHELD, ("honeypot",))
+        return Verdict(CommentStatus.WITHHELD, ("honeypot",))
     seconds = submission.fill_seconds
     # Written as "not >=" so NaN (a forged value) counts as too fast.
     if seconds is not None and not seconds >= min_fill_seconds:
-        return Verdict(WITHHELD, ("too_fast",))
+        return Verdict(CommentStatus.WITHHELD, ("too_fast",))
     return None
 
 
@@ -400,10 +406,10 @@ def check_words(submission: Submission, words: WordLists) -> Verdict | None:
     """Banned words reject; suspect words hold the comment for a moderator."""
     banned = words.banned_matcher.find(submission.body)
     if banned:
-        return Verdict(REJECTED, ("banned_word",), matched=tuple(banned))
+        return Verdict(CommentStatus.REJECTED, ("banned_word",), matched=tuple(banned))
     suspect = words.suspect_matcher.find(submission.body)
     if suspect:
-        return Verdict(WITHHELD, ("suspect_word",), matched=tuple(suspect))
+        return Verdict(CommentStatus.WITHHELD, ("suspect_word",), matched=tuple(suspect))
     return None
 
 
@@ -411,25 +417,25 @@ def check_links(submission: Submission) -> Verdict | None:
     """More than MAX_LINKS links reject; any link holds the comment."""
     links = count_links(submission.body)
     if links > MAX_LINKS:
-        return Verdict(REJECTED, ("too_many_links",))
+        return Verdict(CommentStatus.REJECTED, ("too_many_links",))
     if links:
-        return Verdict(WITHHELD, ("contains_link",))
+        return Verdict(CommentStatus.WITHHELD, ("contains_link",))
     return None
 
 
 def check_reader_restrictions(reader: ReaderRecord) -> Verdict | None:
     """A banned reader's comment is rejected; a premoderated reader's waits."""
     if reader.banned:
-        return Verdict(REJECTED, ("reader_banned",))
+        return Verdict(CommentStatus.REJECTED, ("reader_banned",))
     if reader.premod:
-        return Verdict(PENDING, ("reader_premod",))
+        return Verdict(CommentStatus.PENDING, ("reader_premod",))
     return None
 
 
 def check_new_reader(reader: ReaderRecord) -> Verdict | None:
     """Readers wait for review until MIN_APPROVED_FOR_TRUST of their comments were approved."""
     if reader.approved_count < MIN_APPROVED_FOR_TRUST:
-        return Verdict(PENDING, ("new_reader",))
+        return Verdict(CommentStatus.PENDING, ("new_reader",))
     return None
 
 
@@ -439,15 +445,15 @@ def check_rejection_rate(reader: ReaderRecord) -> Verdict | None:
     if decisions < MIN_DECISIONS_FOR_RATE:
         return None
     if reader.rejections_7d * REJECTION_RATE_DENOMINATOR >= decisions * REJECTION_RATE_NUMERATOR:
-        return Verdict(PENDING, ("high_rejection_rate",))
+        return Verdict(CommentStatus.PENDING, ("high_rejection_rate",))
     return None
 
 
 def check_mode(submission: Submission) -> Verdict:
     """Premoderated questions hold every comment; postmoderated ones publish at once."""
     if submission.mode == "post":
-        return Verdict(APPROVED, ("postmoderation",))
-    return Verdict(PENDING, ("premoderation",))
+        return Verdict(CommentStatus.APPROVED, ("postmoderation",))
+    return Verdict(CommentStatus.PENDING, ("premoderation",))
 
 
 def evaluate(
@@ -474,10 +480,10 @@ def evaluate(
         verdict = check()
         if verdict is None:
             continue
-        if verdict.status == PENDING:
+        if verdict.status == CommentStatus.PENDING:
             pending.extend(verdict.reasons)
-        elif verdict.status == APPROVED:
-            return Verdict(PENDING, tuple(pending)) if pending else verdict
+        elif verdict.status == CommentStatus.APPROVED:
+            return Verdict(CommentStatus.PENDING, tuple(pending)) if pending else verdict
         else:
             return verdict
-    return Verdict(PENDING, tuple(pending))
+    return Verdict(CommentStatus.PENDING, tuple(pending))

@@ -7,27 +7,35 @@ gets a conflict instead of silently overwriting someone else's decision.
 
 from dataclasses import dataclass
 
-PENDING = "pending"
-APPROVED = "approved"
-REJECTED = "rejected"
-WITHHELD = "withheld"
+from .comment_rules import CommentStatus
+
 # Not a stored status: an approved comment whose flags put it in the Reported queue.
 REPORTED = "reported"
 
-QUEUES = (PENDING, REPORTED, WITHHELD, APPROVED, REJECTED)
+QUEUES = (
+    CommentStatus.PENDING,
+    REPORTED,
+    CommentStatus.WITHHELD,
+    CommentStatus.APPROVED,
+    CommentStatus.REJECTED,
+)
 QUEUE_TITLES = {
-    PENDING: "Pending",
+    CommentStatus.PENDING: "Pending",
     REPORTED: "Reported",
-    WITHHELD: "Withheld",
-    APPROVED: "Approved",
-    REJECTED: "Rejected",
+    CommentStatus.WITHHELD: "Withheld",
+    CommentStatus.APPROVED: "Approved",
+    CommentStatus.REJECTED: "Rejected",
 }
 
 APPROVE = "approve"
 REJECT = "reject"
 SPAM = "spam"
 ACTIONS = (APPROVE, REJECT, SPAM)
-ACTION_TARGET = {APPROVE: APPROVED, REJECT: REJECTED, SPAM: REJECTED}
+ACTION_TARGET = {
+    APPROVE: CommentStatus.APPROVED,
+    REJECT: CommentStatus.REJECTED,
+    SPAM: CommentStatus.REJECTED,
+}
 
 # Reason codes a moderator gives for a decision or a ban (shown in the audit log).
 DECISION_REASONS: dict[str, str] = {
@@ -97,8 +105,8 @@ def plan_decision(
         return None, errors
     target = ACTION_TARGET[action]
     reported = expected == REPORTED
-    stored = APPROVED if reported else expected
-    if stored == target and not (target == APPROVED and reported):
+    stored = CommentStatus.APPROVED if reported else expected
+    if stored == target and not (target == CommentStatus.APPROVED and reported):
         return None, {"action": [f"The comment is already {target}."]}
     # Approving a reported comment dismisses its reports: it must still be reported then.
     plan = Plan(

@@ -26,6 +26,7 @@ from ..models import (
     WordListEntry,
     utcnow,
 )
+from .paging import Page, paginate
 
 SORTS = ("newest", "oldest")
 # What an author is shown of their own comment's status: the system's hold is never revealed.
@@ -435,42 +436,38 @@ def flag_comment(
 
 
 @dataclass(frozen=True)
-class CommentPage:
+class CommentPage(Page):
     """One page of a question's published comments, each with its published replies."""
 
-    items: list[Comment]
     replies: dict[int, list[Comment]] = field(default_factory=dict)
-    page: int = 1
-    pages: int = 1
-    total: int = 0
 
 
 def public_page(question: Question, page: int, sort: str, per_page: int) -> CommentPage:
     """Published top-level comments, `per_page` at a time, each with its published replies."""
-    top_level = db.select(Comment).where(
-        Comment.question_id == question.id,
-        Comment.status == CommentStatus.APPROVED,
-        Comment.parent_id.is_(None),
-    )
-    total = db.session.scalar(db.select(db.func.count()).select_from(top_level.subquery()))
     order = (
         (Comment.created_at.desc(), Comment.id.desc())
         if sort == "newest"
         else (Comment.created_at, Comment.id)
     )
-    items = db.session.scalars(
-        top_level.order_by(*order).offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    replies: dict[int, list[Comment]] = {c.id: [] for c in items}
-    if items:
+    top_level = (
+        db.select(Comment)
+        .where(
+            Comment.question_id == question.id,
+            Comment.status == CommentStatus.APPROVED,
+            Comment.parent_id.is_(None),
+        )
+        .order_by(*order)
+    )
+    found = paginate(top_level, page, per_page)
+    replies: dict[int, list[Comment]] = {c.id: [] for c in found.items}
+    if found.items:
         for reply in db.session.scalars(
             db.select(Comment)
             .where(Comment.parent_id.in_(replies), Comment.status == CommentStatus.APPROVED)
             .order_by(Comment.created_at, Comment.id)
         ):
             replies[reply.parent_id].append(reply)
-    pages = max(1, math.ceil(total / per_page))
-    return CommentPage(list(items), replies, page, pages, total)
+    return CommentPage(found.items, found.page, found.per_page, found.total, replies)
 
 
 def awaiting_review(question: Question, reader: Reader | None) -> list[Comment]:

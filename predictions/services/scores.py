@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..core import aggregation, scoring
 from ..extensions import db
 from ..models import Forecast, Outcome, Question, Reader, Scenario
+from .paging import paginate_rows
 
 PER_PAGE = 20
 ALL_ANNULLED = "Every resolved scenario was annulled: nothing has been scored."
@@ -47,14 +48,6 @@ class QuestionScores:
     headline: str
     excluded_banned: int  # distinct banned readers whose forecasts were left out
     leaderboard: tuple[scoring.LeaderboardRow, ...]
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    page: int
-    pages: int
-    total: int
 
 
 def standing_at_resolution(scenarios: list[Scenario]) -> dict[int, list[tuple[Standing, bool]]]:
@@ -128,14 +121,6 @@ def question_scores(question: Question) -> QuestionScores:
                 )
     board = scoring.leaderboard(results.values())
     return QuestionScores(tuple(resolved), headline, len(excluded), tuple(board))
-
-
-def paginate(rows: list | tuple, page: int, per_page: int = PER_PAGE) -> Page:
-    """One page of rows (1-based); a page past the end is empty."""
-    page = max(1, page)
-    total = len(rows)
-    start = (page - 1) * per_page
-    return Page(list(rows[start : start + per_page]), page, math.ceil(total / per_page), total)
 
 
 def reader_scores(question: Question, reader: Reader | None) -> dict[str, dict] | None:
@@ -218,23 +203,22 @@ def _scenario_document(r: ResolvedScenario) -> dict:
 def scores_document(question: Question, page: int = 1) -> dict:
     """The question's scores in the API's shape (SPEC §7), the leaderboard paginated."""
     scores = question_scores(question)
-    board = paginate(scores.leaderboard, page)
+    board = paginate_rows(scores.leaderboard, page, PER_PAGE)
     return {
         "headline": scores.headline,
         "scenarios": [_scenario_document(r) for r in scores.scenarios],
         "leaderboard": {
-            "items": [
-                {
-                    "display_name": row.display_name,
-                    "mean_brier": _round(row.mean_brier, 4),
-                    "resolved_count": row.resolved_count,
-                    "peer_score": _round(row.peer_score, 2),
-                }
-                for row in board.items
-            ],
-            "page": board.page,
-            "pages": board.pages,
-            "total": board.total,
+            **board.envelope(
+                [
+                    {
+                        "display_name": row.display_name,
+                        "mean_brier": _round(row.mean_brier, 4),
+                        "resolved_count": row.resolved_count,
+                        "peer_score": _round(row.peer_score, 2),
+                    }
+                    for row in board.items
+                ]
+            ),
             "per_page": PER_PAGE,
         },
         "excluded_banned": scores.excluded_banned,

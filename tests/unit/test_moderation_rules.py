@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from predictions.core.comment_rules import (
     INPUT_ERROR_HTTP_STATUS,
     REASONS,
-    STATUSES,
+    CommentStatus,
     PhraseMatcher,
     ReaderRecord,
     Submission,
@@ -554,7 +554,7 @@ def test_every_verdict_is_a_known_status_with_known_reasons(
     submission = Submission(body, question_open, mode, honeypot, fill)
     reader = ReaderRecord(banned=banned, premod=premod, approved_count=approved)
     verdict = evaluate(submission, reader, WORDS)
-    assert verdict.status in (*STATUSES, "invalid")
+    assert verdict.status in (*CommentStatus, "invalid")
     assert verdict.status != "deleted"
     assert verdict.reasons
     assert set(verdict.reasons) <= set(REASONS)

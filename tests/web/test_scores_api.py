@@ -35,7 +35,7 @@ def test_nothing_resolved_yet_answers_200_with_empty_lists(client, seed):
     assert response.json == {
         "headline": "Nothing has resolved yet.",
         "scenarios": [],
-        "leaderboard": {"items": [], "page": 1, "pages": 0, "total": 0, "per_page": 20},
+        "leaderboard": {"items": [], "page": 1, "pages": 1, "total": 0, "per_page": 20},
         "excluded_banned": 0,
     }
 

@@ -103,7 +103,7 @@ class QuestionComments(MethodView):
             item = comment_json(comment, show)
             item["replies"] = [comment_json(r, show) for r in page.replies[comment.id]]
             items.append(item)
-        return {"items": items, "page": page.page, "pages": page.pages, "total": page.total}
+        return page.envelope(items)
 
     @blp.arguments(CommentInputSchema)
     @blp.response(201, CommentCreatedSchema, description="Published")

@@ -53,12 +53,7 @@ class Queue(MethodView):
     def get(self, args: dict):
         """A moderation queue, oldest first, with reason codes, flags and the author's record."""
         page = queues.queue(args["status"], args["page"], args["per_page"])
-        return {
-            "items": queues.cards(page.items),
-            "page": page.page,
-            "pages": page.pages,
-            "total": page.total,
-        }
+        return page.envelope(queues.cards(page.items))
 
 
 @blp.route("/moderation/comments/<int:comment_id>/decision")

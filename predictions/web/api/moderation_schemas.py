@@ -3,12 +3,13 @@
 from marshmallow import Schema, fields, validate
 
 from ...core import moderator_decisions as decisions
-from ...core.comment_rules import REASONS
+from ...core.comment_rules import REASONS, CommentStatus
+from .schemas import PageSchema
 
 
 class QueueQuerySchema(Schema):
     status = fields.String(
-        load_default=decisions.PENDING, validate=validate.OneOf(decisions.QUEUES)
+        load_default=CommentStatus.PENDING, validate=validate.OneOf(decisions.QUEUES)
     )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
@@ -55,11 +56,8 @@ class QueueItemSchema(Schema):
     author = fields.Function(lambda card: AuthorSchema().dump(card), dump_only=True)
 
 
-class QueuePageSchema(Schema):
+class QueuePageSchema(PageSchema):
     items = fields.List(fields.Nested(QueueItemSchema), dump_only=True)
-    page = fields.Integer(dump_only=True)
-    pages = fields.Integer(dump_only=True)
-    total = fields.Integer(dump_only=True)
 
 
 class DecisionInputSchema(Schema):

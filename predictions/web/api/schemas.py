@@ -149,6 +149,14 @@ class PageQuerySchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
 
 
+class PageSchema(Schema):
+    """The envelope of every paged list (Page.envelope); subclasses declare `items`."""
+
+    page = fields.Integer(dump_only=True)
+    pages = fields.Integer(dump_only=True)
+    total = fields.Integer(dump_only=True)
+
+
 class ScoreSchema(Schema):
     probability = fields.Float(dump_only=True, metadata={"description": "Percent for yes"})
     brier = fields.Float(dump_only=True)
@@ -187,11 +195,8 @@ class LeaderboardRowSchema(Schema):
     peer_score = fields.Float(dump_only=True)
 
 
-class LeaderboardSchema(Schema):
+class LeaderboardSchema(PageSchema):
     items = fields.List(fields.Nested(LeaderboardRowSchema), dump_only=True)
-    page = fields.Integer(dump_only=True)
-    pages = fields.Integer(dump_only=True)
-    total = fields.Integer(dump_only=True)
     per_page = fields.Integer(dump_only=True)
 
 
@@ -243,10 +248,8 @@ class CommentThreadSchema(CommentSchema):
     replies = fields.List(fields.Nested(CommentSchema), dump_only=True)
 
 
-class CommentListSchema(Schema):
+class CommentListSchema(PageSchema):
     items = fields.List(fields.Nested(CommentThreadSchema), dump_only=True)
-    page = fields.Integer(dump_only=True)
-    pages = fields.Integer(dump_only=True)
     total = fields.Integer(dump_only=True, metadata={"description": "Top-level comments"})
 
 

@@ -19,7 +19,7 @@ from flask_login import login_user, logout_user
 
 from ...core import moderator_decisions as decisions
 from ...extensions import db, limiter
-from ...models import Comment
+from ...models import Comment, CommentStatus
 from ...services import moderation, moderators, queues
 from ..identity import request_ip_hash
 from .auth import page_moderator, require_page_moderator, safe_next, template_context
@@ -46,14 +46,14 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         if page_moderator() is not None:
-            return redirect(url_for(".queue", name=decisions.PENDING))
+            return redirect(url_for(".queue", name=CommentStatus.PENDING))
         form.next.data = safe_next(request.args.get("next"))
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         moderator = moderators.authenticate(form.name.data, form.password.data)
         if moderator is not None:
             db.session.commit()  # keeps a password hash upgraded to current parameters
-            target = safe_next(form.next.data) or url_for(".queue", name=decisions.PENDING)
+            target = safe_next(form.next.data) or url_for(".queue", name=CommentStatus.PENDING)
             # A fresh session: nothing set before the login (reader id, CSRF secret) survives.
             session.clear()
             g.pop("csrf_token", None)
@@ -88,7 +88,7 @@ def logout():
 @bp.get("/")
 def index():
     """The moderators' start page: the pending queue."""
-    return redirect(url_for(".queue", name=decisions.PENDING))
+    return redirect(url_for(".queue", name=CommentStatus.PENDING))
 
 
 def page_number() -> int:
@@ -141,7 +141,7 @@ def comment(comment_id: int):
 
 
 def back_to_queue(queue_name: str | None, page: str | None) -> str:
-    name = queue_name if queue_name in decisions.QUEUES else decisions.PENDING
+    name = queue_name if queue_name in decisions.QUEUES else CommentStatus.PENDING
     number = int(page) if page and page.isdigit() and int(page) > 1 else None
     return url_for(".queue", name=name, page=number)
 
