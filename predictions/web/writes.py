@@ -49,7 +49,7 @@ def late_write_lock(view: V) -> V:
 
 def committed(work: Callable[[], T], attempts: int = ATTEMPTS) -> T:
     """Run work in a write transaction and commit; a unique-index race is rolled back and
-    redone (bounded).
+    redone (bounded), anything else work raises is rolled back and raised.
 
     The rows work loaded or wrote stay loaded after the commit, so the answer can be built
     from them outside the transaction (on SQLite: without holding the write lock).
@@ -64,6 +64,11 @@ def committed(work: Callable[[], T], attempts: int = ATTEMPTS) -> T:
             if attempt == attempts:
                 raise
             current_app.logger.info("Write lost a race (attempt %d); redoing it", attempt)
+        except Exception:
+            # A refusal (a DomainError, a rate limit) leaves nothing half-written, so a page may
+            # catch it and render its form again.
+            db.session.rollback()
+            raise
         else:
             return result
     raise AssertionError("unreachable")  # pragma: no cover
