@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .core.question_file import QuestionFileError, parse_question
+from .errors import Invalid
 from .extensions import db
 from .models import Moderator, Outcome, QuestionStatus
 from .services import comments as comment_service
@@ -234,7 +235,7 @@ def moderators_create_command(name: str, admin: bool, password_stdin: bool) -> N
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         moderator = moderators_service.create_moderator(name, password, is_admin=admin)
-    except moderators_service.AccountError as error:
+    except Invalid as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"{moderator.name}: created{' (admin)' if admin else ''}")

@@ -8,7 +8,13 @@ field. They carry no HTTP status and never roll back: the edge that catches them
 class DomainError(Exception):
     """Something the domain refuses to do."""
 
-    def __init__(self, message: str, errors: dict | None = None, *, field: str | None = None):
+    def __init__(
+        self, message: str | None = None, errors: dict | None = None, *, field: str | None = None
+    ):
+        """A message, and per-field messages: `errors`, or the message about one `field`.
+        Without a message, the per-field messages make it."""
+        if message is None:
+            message = " ".join(m for ms in (errors or {}).values() for m in ms)
         super().__init__(message)
         self.message = message
         self.errors = errors if errors is not None else ({field: [message]} if field else {})

@@ -77,8 +77,9 @@ REASONS: dict[str, str] = {
     # Not a check: set by the services when an author edits a published comment.
     "edited": "The author edited the published comment: it waits for review again.",
 }
-# Input errors the web layer answers with an HTTP error instead of storing a comment.
-INPUT_ERROR_HTTP_STATUS: dict[str, int] = {"question_closed": 409, "empty": 422, "too_long": 422}
+# Input errors: the comment is refused, not stored. A closed question is the state's fault, the
+# others the text's.
+QUESTION_CLOSED = "question_closed"
 
 
 @dataclass(frozen=True)

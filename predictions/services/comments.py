@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..core import comment_rules as rules
 from ..core.rendering import clean_text
+from ..errors import Conflict, Invalid, NotFound, Refused
 from ..extensions import db
 from ..models import (
     Comment,
@@ -34,16 +35,6 @@ AUTHOR_STATUS = {CommentStatus.WITHHELD: CommentStatus.PENDING}
 DECISION_STATUSES = (CommentStatus.APPROVED, CommentStatus.REJECTED)
 UNREVIEWED = (CommentStatus.PENDING, CommentStatus.WITHHELD)
 EDITED = "edited"
-
-
-class CommentRefused(Exception):
-    """A request the caller must refuse with an HTTP status (and the field at fault, if any)."""
-
-    def __init__(self, status: int, message: str, field: str | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -136,7 +127,7 @@ def judge(
     now: datetime | None = None,
     exclude_comment_id: int | None = None,
 ) -> rules.Verdict:
-    """Run the pipeline on a cleaned body; input errors become CommentRefused."""
+    """Run the pipeline on a cleaned body; input errors are raised (Conflict or Invalid)."""
     submission = rules.Submission(
         body=body,
         question_open=question.is_open(now),
@@ -152,8 +143,9 @@ def judge(
     )
     if verdict.is_input_error:
         (reason,) = verdict.reasons
-        status = rules.INPUT_ERROR_HTTP_STATUS[reason]
-        raise CommentRefused(status, rules.REASONS[reason], None if status == 409 else "body")
+        if reason == rules.QUESTION_CLOSED:
+            raise Conflict(rules.REASONS[reason])
+        raise Invalid(rules.REASONS[reason], field="body")
     return verdict
 
 
@@ -211,10 +203,10 @@ def reply_parent(question: Question, parent_id: int | None) -> Comment | None:
         or parent.question_id != question.id
         or parent.status != CommentStatus.APPROVED
     ):
-        raise CommentRefused(422, "Reply to a published comment on this question.", "parent_id")
+        raise Invalid("Reply to a published comment on this question.", field="parent_id")
     if parent.parent_id is not None:
-        raise CommentRefused(
-            422, "Replies go one level deep: answer the comment it replies to.", "parent_id"
+        raise Invalid(
+            "Replies go one level deep: answer the comment it replies to.", field="parent_id"
         )
     return parent
 
@@ -281,10 +273,10 @@ def can_change(
 
 def _check_author(comment: Comment, reader: Reader, window: timedelta, now: datetime) -> None:
     if comment.reader_id != reader.id:
-        raise CommentRefused(403, "Only the author can change a comment.")
+        raise Refused("Only the author can change a comment.")
     if now >= editable_until(comment, window):
         minutes = math.ceil(window.total_seconds() / 60)
-        raise CommentRefused(409, f"Comments can be changed for {minutes} minutes after posting.")
+        raise Conflict(f"Comments can be changed for {minutes} minutes after posting.")
 
 
 def _move(comment: Comment, to_status: str, **values) -> None:
@@ -296,7 +288,7 @@ def _move(comment: Comment, to_status: str, **values) -> None:
         .execution_options(synchronize_session=False)
     ).rowcount
     if not moved:
-        raise CommentRefused(409, "The comment changed meanwhile; reload and try again.")
+        raise Conflict("The comment changed meanwhile; reload and try again.")
     comment.status = to_status
     for name, value in values.items():
         setattr(comment, name, value)
@@ -316,7 +308,7 @@ def edit_comment(
     now = now or utcnow()
     _check_author(comment, reader, window, now)
     if comment.status == CommentStatus.REJECTED:
-        raise CommentRefused(409, "This comment was not published and can no longer be edited.")
+        raise Conflict("This comment was not published and can no longer be edited.")
     body = clean_text(body).strip()
     question = db.session.get(Question, comment.question_id)
     verdict = judge(question, reader, body, now=now, exclude_comment_id=comment.id)
@@ -394,10 +386,10 @@ def flag_comment(
     """One flag per reader and published comment; the threshold-th puts it in *Reported*."""
     now = now or utcnow()
     if comment.status != CommentStatus.APPROVED:
-        raise CommentRefused(404, "No published comment with this id.")
+        raise NotFound("No published comment with this id.")
     if comment.reader_id == reader.id:
-        raise CommentRefused(403, "You cannot flag your own comment.")
-    duplicate = CommentRefused(409, "You have already flagged this comment.")
+        raise Refused("You cannot flag your own comment.")
+    duplicate = Conflict("You have already flagged this comment.")
     if db.session.scalar(db.select(Flag.id).filter_by(comment_id=comment.id, reader_id=reader.id)):
         raise duplicate
     details = clean_text(details or "").strip() or None
@@ -407,8 +399,7 @@ def flag_comment(
     db.session.add(flag)
     try:
         db.session.flush()
-    except IntegrityError as error:  # the same reader flagging twice at once
-        db.session.rollback()
+    except IntegrityError as error:  # the same reader flagging twice at once (caller rolls back)
         raise duplicate from error
     db.session.execute(
         db.update(Comment)

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..models import Comment, Forecast, Question, Reader, utcnow
 from . import counts
@@ -9,11 +10,18 @@ from .comments import NO_SIGNALS, BotSignals, create_comment
 from .inserts import insert_rows
 
 
-class ScenarioResolved(ValueError):
+class ScenarioResolved(Conflict):
     """A forecast on a scenario that has resolved: it takes no new forecasts."""
 
-    def __init__(self, keys: list[str]):
-        super().__init__(f"resolved scenarios take no forecasts: {', '.join(keys)}")
+    def __init__(self, question: Question, keys: list[str]):
+        per_key = {
+            key: [
+                f"This scenario has resolved ({question.scenario(key).outcome}); "
+                "it takes no new forecasts."
+            ]
+            for key in keys
+        }
+        super().__init__("Resolved scenarios take no new forecasts.", {"probabilities": per_key})
         self.keys = keys
 
 
@@ -69,7 +77,7 @@ def submit(
     request can reach it: no lock, no lookup (the common case on a busy article).
     """
     if resolved := resolved_keys(question, probabilities):
-        raise ScenarioResolved(resolved)
+        raise ScenarioResolved(question, resolved)
     now = now or utcnow()
     current = {}
     if not new_reader:
@@ -168,14 +176,17 @@ def record_submission(
 ) -> tuple[dict[str, Forecast], Comment | None]:
     """A reader's forecast with an optional comment carrying a snapshot of their numbers.
 
-    The comment goes through the pipeline; an input error (CommentRefused) leaves the caller
-    to roll back the forecast as well.
+    The comment goes through the pipeline; when it refuses the text, the error names the
+    `comment` field and the caller rolls the forecast back as well.
     """
     active = submit(question, reader, probabilities, new_reader=new_reader)
     comment = None
     if comment_body:
         snapshot = {key: f.percent for key, f in active.items()}
-        comment = create_comment(
-            question, reader, comment_body, snapshot, ip_hash=ip_hash, signals=signals
-        )
+        try:
+            comment = create_comment(
+                question, reader, comment_body, snapshot, ip_hash=ip_hash, signals=signals
+            )
+        except DomainError as refused:
+            raise type(refused)(refused.message, field="comment") from refused
     return active, comment

@@ -9,28 +9,12 @@ from datetime import datetime
 
 from ..core import moderator_decisions as decisions
 from ..core.rendering import clean_text
+from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..models import Comment, CommentStatus, Moderator, Reader, WordListEntry, utcnow
 from . import counts
 from .audit import record
 from .queues import expected_state
-
-
-class Conflict(Exception):
-    """Someone else changed the subject first: the guarded update matched no row."""
-
-    def __init__(self, message: str, current_status: str | None = None):
-        super().__init__(message)
-        self.current_status = current_status
-
-
-class Invalid(ValueError):
-    """Well-formed input that breaks a rule, with per-field messages."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(m for ms in errors.values() for m in ms))
-        self.errors = errors
-
 
 # ---- decisions
 
@@ -49,7 +33,7 @@ def _guarded_update(comment_id: int, plan: decisions.Plan) -> bool:
 def _plan(action: str, expected: str, reason: str | None, note: str | None) -> decisions.Plan:
     plan, errors = decisions.plan_decision(action, expected, reason or None, note)
     if errors:
-        raise Invalid(errors)
+        raise Invalid(errors=errors)
     return plan
 
 
@@ -80,7 +64,7 @@ def _apply(
         raise Conflict(
             "The comment was already handled by someone else: "
             f"it is now {expected_state(comment)}.",
-            expected_state(comment),
+            field="expected_status",
         )
     db.session.refresh(comment)
     record(
@@ -112,9 +96,9 @@ def bulk_decide(
     """The same decision on many comments, each guarded and audited on its own."""
     ids = list(dict.fromkeys(comment_ids))
     if not ids:
-        raise Invalid({"ids": ["Select at least one comment."]})
+        raise Invalid(errors={"ids": ["Select at least one comment."]})
     if len(ids) > decisions.BULK_MAX:
-        raise Invalid({"ids": [f"Select at most {decisions.BULK_MAX} comments at once."]})
+        raise Invalid(errors={"ids": [f"Select at most {decisions.BULK_MAX} comments at once."]})
     note = _clean_note(note)
     plan = _plan(action, expected, reason, note)
     found = {c.id: c for c in db.session.scalars(db.select(Comment).where(Comment.id.in_(ids)))}
@@ -146,7 +130,7 @@ def ban(
     """Ban a reader: their forecasts leave the aggregates; returns the comments rejected."""
     note = _clean_note(note)
     if errors := decisions.reason_problem(reason, note):
-        raise Invalid(errors)
+        raise Invalid(errors=errors)
     now = now or utcnow()
     banned = db.session.execute(
         db.update(Reader)
@@ -239,7 +223,7 @@ def add_word(kind: str, phrase: str, moderator: Moderator) -> WordListEntry:
     elif db.session.scalar(db.select(WordListEntry.id).filter_by(kind=kind, phrase=phrase)):
         errors["phrase"] = [f"Already on the {kind} list."]
     if errors:
-        raise Invalid(errors)
+        raise Invalid(errors=errors)
     entry = WordListEntry(kind=kind, phrase=phrase)
     db.session.add(entry)
     db.session.flush()

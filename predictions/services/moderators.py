@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..core import moderator_decisions as decisions
 from ..core.pseudonyms import token_hash
+from ..errors import Invalid
 from ..extensions import db
 from ..models import Moderator, utcnow
 from .audit import record
@@ -23,14 +24,6 @@ TOKEN_PREFIX = "mod_"
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory parameters.
 hasher = PasswordHasher()
-
-
-class AccountError(ValueError):
-    """A moderator account that cannot be created as asked, with per-field messages."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(m for ms in errors.values() for m in ms))
-        self.errors = errors
 
 
 def name_problem(name: str) -> str | None:
@@ -60,7 +53,7 @@ def list_moderators() -> list[Moderator]:
 def create_moderator(
     name: str, password: str, is_admin: bool = False, by: Moderator | None = None
 ) -> Moderator:
-    """A new moderator account (audited; `by` is None from the CLI); raises AccountError."""
+    """A new moderator account (audited; `by` is None from the CLI); raises Invalid."""
     errors = {}
     if problem := name_problem(name):
         errors["name"] = [problem]
@@ -69,7 +62,7 @@ def create_moderator(
     if problem := password_problem(password):
         errors["password"] = [problem]
     if errors:
-        raise AccountError(errors)
+        raise Invalid(errors=errors)
     moderator = Moderator(name=name, password_hash=hasher.hash(password), is_admin=is_admin)
     db.session.add(moderator)
     db.session.flush()

@@ -4,7 +4,7 @@ as web/errors.py decides by path)."""
 from flask import abort
 
 from ..extensions import db
-from ..models import Comment, Question, Reader
+from ..models import Comment, CommentStatus, Question, Reader
 from ..services import questions
 
 
@@ -16,9 +16,12 @@ def question_or_404(slug: str) -> Question:
     return question
 
 
-def comment_or_404(comment_id: int) -> Comment:
-    """The comment with this id (in any status), or a 404."""
-    return db.get_or_404(Comment, comment_id, description=f"There is no comment {comment_id}.")
+def comment_or_404(comment_id: int, *, hide_deleted: bool = False) -> Comment:
+    """The comment with this id, or a 404 (also for a deleted one, when readers ask)."""
+    comment = db.get_or_404(Comment, comment_id, description=f"There is no comment {comment_id}.")
+    if hide_deleted and comment.status == CommentStatus.DELETED:
+        abort(404, f"There is no comment {comment_id}.")
+    return comment
 
 
 def reader_or_404(reader_id: str) -> Reader:

@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from predictions.core.comment_rules import (
-    INPUT_ERROR_HTTP_STATUS,
     REASONS,
     CommentStatus,
     PhraseMatcher,
@@ -325,9 +324,9 @@ def test_check_length(body, expected):
     assert check_length(Submission(body)) == expected
 
 
-def test_input_errors_map_to_http_status():
-    assert INPUT_ERROR_HTTP_STATUS == {"question_closed": 409, "empty": 422, "too_long": 422}
-    assert evaluate(Submission("", question_open=False), TRUSTED, WORDS).is_input_error
+def test_a_closed_question_is_an_input_error_before_the_text_is_looked_at():
+    verdict = evaluate(Submission("", question_open=False), TRUSTED, WORDS)
+    assert verdict.is_input_error and verdict.reasons == ("question_closed",)
 
 
 @pytest.mark.parametrize(

@@ -15,11 +15,11 @@ from ...core.rendering import clean_text
 from ...extensions import db
 from ...models import Comment, CommentStatus, Question, Reader
 from ...services import comments, readers
-from ...services.comments import CommentRefused, status_for_author
+from ...services.comments import status_for_author
 from ...services.visibility import crowd_visibility
 from .. import limits
 from ..identity import current_moderator, current_reader, request_ip_hash
-from ..lookups import question_or_404
+from ..lookups import comment_or_404, question_or_404
 from .base import api_blueprint
 from .schemas import (
     CommentCreatedSchema,
@@ -33,14 +33,6 @@ from .schemas import (
 )
 
 blp = api_blueprint("comments_api", __name__, "Comments, replies and flags")
-
-
-def refuse(refused: CommentRefused, field: str | None = None):
-    """Answer a refused submission in the API's error shape."""
-    field = field or refused.field
-    if field is None:
-        abort(refused.status, message=refused.message)
-    abort(refused.status, message=refused.message, errors={field: [refused.message]})
 
 
 def snapshots_visible(question: Question) -> bool:
@@ -65,13 +57,6 @@ def comment_json(comment: Comment, show_snapshot: bool) -> dict:
     if show_snapshot:
         data["forecast_snapshot"] = comment.forecast_snapshot
     return data
-
-
-def comment_or_404(comment_id: int) -> Comment:
-    comment = comments.get_comment(comment_id)
-    if comment is None:
-        abort(404, message=f"No comment with the id {comment_id}.")
-    return comment
 
 
 def author_or_refuse(comment: Comment) -> Reader:
@@ -113,20 +98,16 @@ class QuestionComments(MethodView):
         question = question_or_404(slug)
         reader, token = current_reader(), None
         existing = reader
-        try:
-            if reader is None:
-                reader, token = readers.create_reader(request_ip_hash())
-            readers.set_display_name(reader, clean_text(data["display_name"] or "").strip())
-            comment = comments.create_comment(
-                question,
-                reader,
-                data["body"],
-                ip_hash=request_ip_hash(),
-                parent_id=data["parent_id"],
-            )
-        except CommentRefused as refused:
-            db.session.rollback()
-            refuse(refused)
+        if reader is None:
+            reader, token = readers.create_reader(request_ip_hash())
+        readers.set_display_name(reader, clean_text(data["display_name"] or "").strip())
+        comment = comments.create_comment(
+            question,
+            reader,
+            data["body"],
+            ip_hash=request_ip_hash(),
+            parent_id=data["parent_id"],
+        )
         limits.spend(["comment"], reader, created=existing is None)
         db.session.commit()
         result = comment_json(comment, snapshots_visible(question))
@@ -141,13 +122,9 @@ class CommentDetail(MethodView):
     @blp.response(200, CommentSchema)
     def patch(self, data: dict, comment_id: int):
         """Change one's own comment within 10 minutes; a published one waits for review again."""
-        comment = comment_or_404(comment_id)
+        comment = comment_or_404(comment_id, hide_deleted=True)
         reader = author_or_refuse(comment)
-        try:
-            comments.edit_comment(comment, reader, data["body"], edit_window())
-        except CommentRefused as refused:
-            db.session.rollback()
-            refuse(refused)
+        comments.edit_comment(comment, reader, data["body"], edit_window())
         limits.spend(["edit"], reader)
         db.session.commit()
         question = db.session.get(Question, comment.question_id)
@@ -156,13 +133,9 @@ class CommentDetail(MethodView):
     @blp.response(204)
     def delete(self, comment_id: int):
         """Delete one's own comment within 10 minutes."""
-        comment = comment_or_404(comment_id)
+        comment = comment_or_404(comment_id, hide_deleted=True)
         reader = author_or_refuse(comment)
-        try:
-            comments.delete_comment(comment, reader, edit_window())
-        except CommentRefused as refused:
-            db.session.rollback()
-            refuse(refused)
+        comments.delete_comment(comment, reader, edit_window())
         db.session.commit()
 
 
@@ -172,22 +145,18 @@ class CommentFlags(MethodView):
     @blp.response(201, FlagSchema)
     def post(self, data: dict, comment_id: int):
         """Flag a published comment for the moderators (once per reader and comment)."""
-        comment = comment_or_404(comment_id)
+        comment = comment_or_404(comment_id, hide_deleted=True)
         reader, token = current_reader(), None
         existing = reader
-        try:
-            if reader is None:
-                reader, token = readers.create_reader(request_ip_hash())
-            flag = comments.flag_comment(
-                comment,
-                reader,
-                data["reason"],
-                data["details"],
-                current_app.config["FLAG_REPORT_THRESHOLD"],
-            )
-        except CommentRefused as refused:
-            db.session.rollback()
-            refuse(refused)
+        if reader is None:
+            reader, token = readers.create_reader(request_ip_hash())
+        flag = comments.flag_comment(
+            comment,
+            reader,
+            data["reason"],
+            data["details"],
+            current_app.config["FLAG_REPORT_THRESHOLD"],
+        )
         limits.spend(["flag"], reader, created=existing is None)
         db.session.commit()
         result = {

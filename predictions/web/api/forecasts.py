@@ -8,7 +8,7 @@ from ...core.validation import check_probabilities
 from ...extensions import db
 from ...models import Question
 from ...services import forecasts, readers, scores
-from ...services.comments import CommentRefused, status_for_author
+from ...services.comments import status_for_author
 from .. import crowd, limits
 from ..identity import current_reader, request_ip_hash
 from ..lookups import question_or_404
@@ -56,7 +56,6 @@ class Forecasts(MethodView):
         if errors:
             message = "Some probabilities are not valid."
             abort(422, message=message, errors={"probabilities": errors})
-        refuse_resolved(question, accepted)
 
         def record():
             reader, token = current_reader(), None
@@ -65,20 +64,14 @@ class Forecasts(MethodView):
                 reader, token = readers.create_reader(request_ip_hash())
             readers.set_display_name(reader, clean_text(data["display_name"] or "").strip())
             body = clean_text(data["comment"] or "").strip()
-            try:
-                active, comment = forecasts.record_submission(
-                    question,
-                    reader,
-                    accepted,
-                    body or None,
-                    ip_hash=request_ip_hash(),
-                    new_reader=existing is None,
-                )
-            except CommentRefused as refused:
-                db.session.rollback()
-                abort(
-                    refused.status, message=refused.message, errors={"comment": [refused.message]}
-                )
+            active, comment = forecasts.record_submission(
+                question,
+                reader,
+                accepted,
+                body or None,
+                ip_hash=request_ip_hash(),
+                new_reader=existing is None,
+            )
             limits.spend_forecast(reader, existing is None, comment is not None)
             # Where writers queue for one lock (SQLite) the comparison reads after the commit;
             # elsewhere in this transaction, which spares a second connection checkout.
@@ -100,23 +93,6 @@ class Forecasts(MethodView):
         if token:
             result["reader_token"] = token
         return result
-
-
-def refuse_resolved(question: Question, keys) -> None:
-    """409 when any of the keys names a scenario that has resolved."""
-    if resolved := forecasts.resolved_keys(question, keys):
-        errors = {
-            key: [
-                f"This scenario has resolved ({question.scenario(key).outcome}); "
-                "it takes no new forecasts."
-            ]
-            for key in resolved
-        }
-        abort(
-            409,
-            message="Resolved scenarios take no new forecasts.",
-            errors={"probabilities": errors},
-        )
 
 
 def comparison(question: Question, active: dict, others: dict | None) -> dict:

@@ -4,13 +4,12 @@ from dataclasses import dataclass, field
 
 from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
-from flask_smorest import abort
 
 from ...core.csv_export import csv_lines
 from ...extensions import db
-from ...models import Comment, Reader
+from ...models import Reader
 from ...services import exports, moderation, queues
-from ..lookups import question_or_404
+from ..lookups import comment_or_404, question_or_404, reader_or_404
 from ..moderation.auth import api_moderator, require_api_moderator
 from .base import api_blueprint
 from .moderation_schemas import (
@@ -32,20 +31,6 @@ blp = api_blueprint(
 )
 
 
-def comment_or_404(comment_id: int) -> Comment:
-    comment = db.session.get(Comment, comment_id)
-    if comment is None:
-        abort(404, message=f"No comment with the id {comment_id}.")
-    return comment
-
-
-def reader_or_404(reader_id: str) -> Reader:
-    reader = db.session.get(Reader, reader_id)
-    if reader is None:
-        abort(404, message="No reader with this id.")
-    return reader
-
-
 @blp.route("/moderation/comments")
 class Queue(MethodView):
     @blp.arguments(QueueQuerySchema, location="query")
@@ -64,20 +49,14 @@ class Decision(MethodView):
     def post(self, data: dict, comment_id: int):
         """Approve, reject or mark as spam a comment still in expected_status."""
         comment = comment_or_404(comment_id)
-        try:
-            moderation.decide(
-                comment,
-                data["action"],
-                api_moderator(),
-                data["expected_status"],
-                reason=data["reason"],
-                note=data["note"],
-            )
-        except moderation.Invalid as error:
-            abort(422, message="The decision is not valid.", errors=error.errors)
-        except moderation.Conflict as error:
-            db.session.rollback()
-            abort(409, message=str(error), errors={"expected_status": [str(error)]})
+        moderation.decide(
+            comment,
+            data["action"],
+            api_moderator(),
+            data["expected_status"],
+            reason=data["reason"],
+            note=data["note"],
+        )
         db.session.commit()
         (card,) = queues.cards([comment])
         return card
@@ -97,19 +76,13 @@ class Ban(MethodView):
     def post(self, data: dict, reader_id: str):
         """Ban a reader (optionally rejecting their comments); their forecasts stop counting."""
         reader = reader_or_404(reader_id)
-        try:
-            rejected = moderation.ban(
-                reader,
-                api_moderator(),
-                data["reason"],
-                note=data["note"],
-                reject_comments=data["reject_comments"],
-            )
-        except moderation.Invalid as error:
-            abort(422, message="The ban is not valid.", errors=error.errors)
-        except moderation.Conflict as error:
-            db.session.rollback()
-            abort(409, message=str(error))
+        rejected = moderation.ban(
+            reader,
+            api_moderator(),
+            data["reason"],
+            note=data["note"],
+            reject_comments=data["reject_comments"],
+        )
         db.session.commit()
         return Standing(reader, rejected)
 
@@ -122,11 +95,7 @@ class Unban(MethodView):
     def post(self, data: dict, reader_id: str):
         """Lift a reader's ban; their standing forecasts count again."""
         reader = reader_or_404(reader_id)
-        try:
-            moderation.unban(reader, api_moderator(), note=data["note"])
-        except moderation.Conflict as error:
-            db.session.rollback()
-            abort(409, message=str(error))
+        moderation.unban(reader, api_moderator(), note=data["note"])
         db.session.commit()
         return Standing(reader)
 

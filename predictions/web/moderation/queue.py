@@ -18,10 +18,12 @@ from flask import (
 from flask_login import login_user, logout_user
 
 from ...core import moderator_decisions as decisions
+from ...errors import Conflict, Invalid
 from ...extensions import db, limiter
 from ...models import Comment, CommentStatus
 from ...services import moderation, moderators, queues
 from ..identity import request_ip_hash
+from ..lookups import comment_or_404
 from .auth import page_moderator, require_page_moderator, safe_next, template_context
 from .forms import BulkForm, DecisionForm, LoginForm, LogoutForm, show_errors
 
@@ -120,10 +122,6 @@ def queue(name: str):
     )
 
 
-def comment_or_404(comment_id: int) -> Comment:
-    return db.get_or_404(Comment, comment_id, description=f"There is no comment {comment_id}.")
-
-
 def render_comment_page(comment: Comment, status: int = 200, form: DecisionForm | None = None):
     (card,) = queues.cards([comment])
     return (
@@ -162,10 +160,10 @@ def decide(comment_id: int):
             reason=form.reason.data or None,
             note=form.note.data,
         )
-    except moderation.Invalid as error:
+    except Invalid as error:
         show_errors(form, error.errors)
         return render_comment_page(comment, 422, form)
-    except moderation.Conflict:
+    except Conflict:
         db.session.rollback()
         flash(HANDLED_ELSEWHERE, "error")
         return render_comment_page(comment_or_404(comment_id), 409)
@@ -205,7 +203,7 @@ def bulk():
         result = moderation.bulk_decide(
             ids, form.action.data, page_moderator(), expected, reason, form.note.data
         )
-    except moderation.Invalid as error:
+    except Invalid as error:
         for messages in error.errors.values():
             for message in messages:
                 flash(message, "error")

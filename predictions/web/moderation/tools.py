@@ -3,9 +3,11 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from ...core import moderator_decisions as decisions
+from ...errors import Conflict, Invalid
 from ...extensions import db
-from ...models import Moderator, Reader
+from ...models import Moderator
 from ...services import audit, moderation, moderators, queues
+from ..lookups import reader_or_404
 from .auth import admin_required, page_moderator, require_page_moderator, template_context
 from .forms import (
     AuditFilterForm,
@@ -22,10 +24,6 @@ from .forms import (
 bp = Blueprint("moderation_tools", __name__, url_prefix="/moderation")
 bp.before_request(require_page_moderator)
 bp.context_processor(template_context)
-
-
-def reader_or_404(reader_id: str) -> Reader:
-    return db.get_or_404(Reader, reader_id, description="There is no such reader.")
 
 
 def flash_all(errors: dict[str, list[str]]) -> None:
@@ -65,9 +63,9 @@ def ban(reader_id: str):
             note=form.note.data,
             reject_comments=form.reject_comments.data,
         )
-    except moderation.Invalid as error:
+    except Invalid as error:
         flash_all(error.errors)
-    except moderation.Conflict as error:
+    except Conflict as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
@@ -84,7 +82,7 @@ def unban(reader_id: str):
     if form.validate_on_submit():
         try:
             moderation.unban(subject, page_moderator(), note=form.note.data)
-        except moderation.Conflict as error:
+        except Conflict as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
@@ -114,7 +112,7 @@ def words():
     if form.validate_on_submit():
         try:
             entry = moderation.add_word(form.kind.data, form.phrase.data, page_moderator())
-        except moderation.Invalid as error:
+        except Invalid as error:
             show_errors(form, error.errors)
         else:
             db.session.commit()
@@ -140,7 +138,7 @@ def remove_word(entry_id: int):
     if WordRemoveForm().validate_on_submit():
         try:
             entry = moderation.remove_word(entry_id, page_moderator())
-        except moderation.Conflict as error:
+        except Conflict as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
@@ -184,7 +182,7 @@ def accounts():
             created = moderators.create_moderator(
                 form.name.data, form.password.data, form.is_admin.data, by=page_moderator()
             )
-        except moderators.AccountError as error:
+        except Invalid as error:
             show_errors(form, error.errors)
         else:
             db.session.commit()

@@ -11,14 +11,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_wtf import FlaskForm
 
 from ...core.rendering import clean_text, render_comment
+from ...errors import Conflict, Invalid
 from ...extensions import db
 from ...models import Comment, CommentStatus, Question, Reader
 from ...services import comments, readers
-from ...services.comments import BotSignals, CommentRefused, status_for_author
+from ...services.comments import BotSignals, status_for_author
 from ...services.visibility import crowd_visibility
 from .. import limits
 from ..identity import current_moderator, current_reader, remember, request_ip_hash
-from ..lookups import question_or_404
+from ..lookups import comment_or_404, question_or_404
 from .forms import CommentForm, DeleteCommentForm, EditCommentForm, FlagForm
 
 bp = Blueprint("comments", __name__)
@@ -40,13 +41,6 @@ def edit_window() -> timedelta:
     return timedelta(seconds=current_app.config["COMMENT_EDIT_WINDOW_SECONDS"])
 
 
-def comment_or_404(comment_id: int) -> Comment:
-    comment = comments.get_comment(comment_id)
-    if comment is None:
-        abort(404, "There is no such comment.")
-    return comment
-
-
 def back_to(question_id: int, anchor: str = "comments"):
     question = db.session.get(Question, question_id)
     return redirect(url_for("pages.question", slug=question.slug, _anchor=anchor), code=303)
@@ -55,7 +49,7 @@ def back_to(question_id: int, anchor: str = "comments"):
 def retry(form: FlaskForm, action: str, question: Question, title: str, refused=None):
     """The form again, with its messages and the reader's text, on a page of its own."""
     if refused is not None:
-        field = getattr(form, "body", None) if refused.field == "body" else None
+        field = getattr(form, "body", None) if "body" in refused.errors else None
         if field is not None:
             field.errors = [*field.errors, refused.message]
         else:
@@ -145,11 +139,12 @@ def post(question: Question, form: CommentForm, parent_id: int | None, action: s
             signals=signals(form),
         )
         limits.spend(["comment"], reader, created=new_reader)
-    except CommentRefused as refused:
+    except Conflict as refused:
         db.session.rollback()
-        if refused.status == 409:
-            flash(refused.message, "error")
-            return back_to(question.id)
+        flash(refused.message, "error")
+        return back_to(question.id)
+    except Invalid as refused:
+        db.session.rollback()
         return retry(form, action, question, title, refused)
     db.session.commit()
     remember(reader)
@@ -187,7 +182,7 @@ def author_or_refuse(comment: Comment) -> Reader:
 @bp.post("/comments/<int:comment_id>/edit")
 def edit(comment_id: int):
     """Change one's own comment within the edit window."""
-    comment = comment_or_404(comment_id)
+    comment = comment_or_404(comment_id, hide_deleted=True)
     question = db.session.get(Question, comment.question_id)
     reader = author_or_refuse(comment)
     form = EditCommentForm(prefix=f"e{comment_id}")
@@ -197,10 +192,8 @@ def edit(comment_id: int):
     try:
         comments.edit_comment(comment, reader, form.body.data, edit_window())
         limits.spend(["edit"], reader)
-    except CommentRefused as refused:
+    except Invalid as refused:
         db.session.rollback()
-        if refused.field is None:
-            abort(refused.status, refused.message)
         return retry(form, action, question, "Edit your comment", refused)
     db.session.commit()
     if comment.status == CommentStatus.APPROVED:
@@ -214,16 +207,12 @@ def edit(comment_id: int):
 @bp.post("/comments/<int:comment_id>/delete")
 def delete(comment_id: int):
     """Delete one's own comment within the edit window."""
-    comment = comment_or_404(comment_id)
+    comment = comment_or_404(comment_id, hide_deleted=True)
     reader = author_or_refuse(comment)
     form = DeleteCommentForm(prefix=f"d{comment_id}")
     if not form.validate():
         abort(400, "The form was incomplete; reload the page and try again.")
-    try:
-        comments.delete_comment(comment, reader, edit_window())
-    except CommentRefused as refused:
-        db.session.rollback()
-        abort(refused.status, refused.message)
+    comments.delete_comment(comment, reader, edit_window())
     db.session.commit()
     flash("Your comment is deleted.", "success")
     return back_to(comment.question_id)
@@ -232,7 +221,7 @@ def delete(comment_id: int):
 @bp.post("/comments/<int:comment_id>/flag")
 def flag(comment_id: int):
     """Ask the moderators to look at a published comment."""
-    comment = comment_or_404(comment_id)
+    comment = comment_or_404(comment_id, hide_deleted=True)
     question = db.session.get(Question, comment.question_id)
     form = FlagForm(prefix=f"f{comment_id}")
     action = url_for(".flag", comment_id=comment_id)
@@ -251,12 +240,10 @@ def flag(comment_id: int):
             current_app.config["FLAG_REPORT_THRESHOLD"],
         )
         limits.spend(["flag"], reader, created=new_reader)
-    except CommentRefused as refused:
+    except Conflict as refused:
         db.session.rollback()
-        if refused.status == 409:
-            flash(refused.message, "info")
-            return back_to(question.id, f"comment-{comment_id}")
-        abort(refused.status, refused.message)
+        flash(refused.message, "info")
+        return back_to(question.id, f"comment-{comment_id}")
     db.session.commit()
     remember(reader)
     flash("Thank you: a moderator will look at this comment.", "success")

@@ -3,10 +3,11 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 
 from ...core.rendering import clean_text
+from ...errors import DomainError
 from ...extensions import db
 from ...models import CommentStatus, Question, Reader
 from ...services import comments, forecasts, questions, readers, scores
-from ...services.comments import BotSignals, CommentRefused
+from ...services.comments import BotSignals
 from .. import limits
 from ..identity import current_reader, remember, request_ip_hash
 from ..lookups import question_or_404
@@ -81,9 +82,11 @@ def save_forecast(question: Question, reader: Reader | None, form: ForecastForm)
 
     try:
         author, comment = committed(record)
-    except CommentRefused as refused:
-        db.session.rollback()
-        form.comment.errors = [*form.comment.errors, refused.message]
+    except DomainError as refused:  # committed() rolled the forecast back too
+        if "comment" in refused.errors:
+            form.comment.errors = [*form.comment.errors, refused.message]
+        else:
+            flash(refused.message, "error")
         return None
     remember(author)
     flash("Your forecast is saved.", "success")
