@@ -6,6 +6,8 @@ import uuid
 import pytest
 from flask import Flask
 
+from predictions.extensions import db
+from predictions.models import Comment
 from predictions.services import readers
 
 from ..conftest import SEED_SLUG, make_moderator, make_test_app
@@ -268,6 +270,21 @@ def test_session_api_calls_need_the_csrf_header(app, moderator):
     assert "CSRF" in refused.json["message"]
     accepted = moderator.api("POST", f"/moderation/comments/{comment_id}/decision", json=body)
     assert accepted.status_code == 200
+
+
+@pytest.mark.parametrize("bearer", ["nonsense", "mod_nonsense", "Bearer"])
+def test_a_bearer_token_that_authenticates_no_one_does_not_lift_csrf(app, moderator, bearer):
+    from ..conftest import make_comment
+
+    comment_id, _reader = make_comment(app)
+    response = moderator.client.post(
+        f"/api/v1/moderation/comments/{comment_id}/decision",
+        json={"action": "approve", "expected_status": "pending"},
+        headers={"Authorization": f"Bearer {bearer}"},
+    )
+    assert response.status_code in (400, 401)
+    with app.app_context():
+        assert db.session.get(Comment, comment_id).status == "pending"
 
 
 def test_token_api_calls_need_no_csrf(app, client, moderator_token):
