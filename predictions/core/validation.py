@@ -38,3 +38,30 @@ def check_probabilities(
         else:
             accepted[key] = value  # type: ignore[assignment]
     return accepted, errors
+
+
+# Deeper JSON than any of our bodies needs; Python's parser would recurse until it fails.
+JSON_DEPTH_MAX = 32
+
+
+def json_too_deep(text: str, limit: int = JSON_DEPTH_MAX) -> bool:
+    """Whether arrays and objects nest deeper than limit (brackets inside strings don't count)."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False

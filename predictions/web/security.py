@@ -1,6 +1,8 @@
 """Security headers on every response, the proxy hops we trust, and 413s that arrive."""
 
-from flask import Flask, Response, current_app, request
+import io
+
+from flask import Flask, Response, abort, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # A refused body is read and dropped up to this size, so that the client, still sending,
@@ -46,7 +48,44 @@ def drain_refused_body(response: Response) -> Response:
     return response
 
 
+BODY_TOO_LARGE = "predictions.body_too_large"
+
+
+class BoundedChunkedBodies:
+    """WSGI middleware: a body sent without Content-Length (chunked) is read up to the limit
+    here, so an oversized one is refused with 413 like any other instead of being cut short."""
+
+    def __init__(self, wsgi_app, max_length: int):
+        self.wsgi_app = wsgi_app
+        self.max_length = max_length
+
+    def __call__(self, environ, start_response):
+        if environ.get("CONTENT_LENGTH") is None and environ.get("wsgi.input_terminated"):
+            stream = environ["wsgi.input"]
+            body = stream.read(self.max_length + 1)
+            if len(body) > self.max_length:
+                environ[BODY_TOO_LARGE] = True
+                _drain(stream, DRAIN_LIMIT)
+                body = b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+        return self.wsgi_app(environ, start_response)
+
+
+def _drain(stream, limit: int) -> None:
+    while limit > 0 and (chunk := stream.read(min(DRAIN_CHUNK, limit))):
+        limit -= len(chunk)
+
+
+def refuse_marked_body() -> None:
+    if request.environ.get(BODY_TOO_LARGE):
+        abort(413)
+
+
 def init_app(app: Flask) -> None:
+    if app.config.get("MAX_CONTENT_LENGTH"):
+        app.wsgi_app = BoundedChunkedBodies(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
+    app.before_request(refuse_marked_body)
     # X-Forwarded-For is believed only for as many hops as the deployment says it has.
     hops = app.config["TRUSTED_PROXIES"]
     if hops:

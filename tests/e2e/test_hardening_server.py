@@ -1,6 +1,7 @@
 """Hardening through a real gunicorn: 413 is answered, headers are sent, logs keep no address."""
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,6 +40,37 @@ def test_an_oversized_body_is_answered_413_not_reset(server, size):
     assert reply.status == 413
     assert reply.body["code"] == 413
     assert request(base_url, "GET", "/healthz").status == 200
+
+
+def send_chunked(base_url: str, body: bytes) -> tuple[int, dict]:
+    """POST a forecast body with Transfer-Encoding: chunked (no Content-Length)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        head = (
+            f"POST {FORECASTS} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        ).encode()
+        chunks = b"".join(
+            b"%x\r\n%s\r\n" % (len(body[i : i + 8192]), body[i : i + 8192])
+            for i in range(0, len(body), 8192)
+        )
+        connection.sendall(head + chunks + b"0\r\n\r\n")
+        reply = b""
+        while data := connection.recv(65536):
+            reply += data
+    status_line, _, rest = reply.partition(b"\r\n")
+    return int(status_line.split()[1]), json.loads(rest.partition(b"\r\n\r\n")[2])
+
+
+@pytest.mark.parametrize(("size", "status"), [(100_000, 413), (100, 201)])
+def test_a_chunked_body_is_held_to_the_same_limit(server, size, status):
+    _process, base_url = server
+    body = json.dumps({"probabilities": {"us-eu-strain": 40}, "comment": "x" * size}).encode()
+    code, answer = send_chunked(base_url, body)
+    assert code == status
+    assert (answer["code"] if status == 413 else answer["forecast"]["probabilities"]) == (
+        413 if status == 413 else {"us-eu-strain": 40}
+    )
 
 
 def test_real_server_sends_the_security_headers(server):

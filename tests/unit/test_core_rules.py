@@ -1,11 +1,12 @@
 """Pure rules: percent validation, IP prefixes, question files."""
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from predictions.core import pseudonyms as privacy
-from predictions.core import question_file, validation
+from predictions.core import pseudonyms, question_file, validation
 from predictions.services.questions import seed_text
 
 
@@ -39,14 +40,14 @@ def test_check_probabilities_splits_accepted_and_errors():
     ],
 )
 def test_network_prefix_keeps_only_the_24_or_48(address, prefix):
-    assert privacy.network_prefix(address) == prefix
+    assert pseudonyms.network_prefix(address) == prefix
 
 
 def test_ip_hash_is_keyed_and_equal_within_a_prefix():
     key = b"k"
-    assert privacy.ip_hash("203.0.113.1", key) == privacy.ip_hash("203.0.113.200", key)
-    assert privacy.ip_hash("203.0.113.1", key) != privacy.ip_hash("203.0.114.1", key)
-    assert privacy.ip_hash("203.0.113.1", key) != privacy.ip_hash("203.0.113.1", b"other")
+    assert pseudonyms.ip_hash("203.0.113.1", key) == pseudonyms.ip_hash("203.0.113.200", key)
+    assert pseudonyms.ip_hash("203.0.113.1", key) != pseudonyms.ip_hash("203.0.114.1", key)
+    assert pseudonyms.ip_hash("203.0.113.1", key) != pseudonyms.ip_hash("203.0.113.1", b"other")
 
 
 def test_seed_question_file_has_the_articles_scenarios():
@@ -84,3 +85,31 @@ def test_question_file_problems_are_reported(change, problem):
 def test_question_file_that_is_not_toml_is_reported():
     with pytest.raises(question_file.QuestionFileError, match="not valid TOML"):
         question_file.parse_question("slug = ")
+
+
+def nesting(value) -> int:
+    """How deep arrays and objects nest in a parsed JSON value (independent of the scanner)."""
+    if isinstance(value, list):
+        return 1 + max((nesting(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((nesting(v) for v in value.values()), default=0)
+    return 0
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab,:'),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(alphabet='[]{}"\\ab'), inner, max_size=3),
+    max_leaves=40,
+)
+
+
+@given(json_values, st.integers(min_value=0, max_value=8))
+def test_json_depth_check_agrees_with_the_parsed_value(value, limit):
+    text = json.dumps(value)
+    assert validation.json_too_deep(text, limit) == (nesting(json.loads(text)) > limit)
+
+
+def test_json_nested_twenty_thousand_deep_is_too_deep():
+    assert validation.json_too_deep("[" * 20_000 + "]" * 20_000)
+    assert not validation.json_too_deep('{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}')

@@ -84,6 +84,11 @@ CASES = {
         413,
         None,
     ),
+    "nested-20000-deep": (
+        {"data": "[" * 20_000 + "]" * 20_000, "content_type": "application/json"},
+        400,
+        None,
+    ),
 }
 
 

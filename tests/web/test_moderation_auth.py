@@ -161,6 +161,9 @@ def test_login_returns_to_the_page_asked_for(app, client, seed):
         "/me",
         "javascript:x",
         "/moderationx",
+        "/moderation/queue\r\nX-Injected: 1",
+        "/moderation/queue\nX",
+        "/moderation/\x00queue",
     ],
 )
 def test_login_never_redirects_off_the_moderation_pages(app, client, seed, target):

@@ -8,6 +8,7 @@ from flask import request, session
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
+from ...core.validation import JSON_DEPTH_MAX, json_too_deep
 from ...extensions import csrf
 from ..identity import SESSION_KEY, bearer_token
 
@@ -22,6 +23,8 @@ def check_body_and_csrf() -> None:
             abort(400, message="A JSON body is required.")
         if not request.is_json:
             abort(415, message="Send the body as application/json.")
+        if json_too_deep(request.get_data(cache=True, as_text=True)):
+            abort(400, message=f"The JSON body nests deeper than {JSON_DEPTH_MAX} levels.")
     cookie_identity = bearer_token() is None and (
         session.get(SESSION_KEY) or current_user.is_authenticated
     )

@@ -103,7 +103,8 @@ def template_context() -> dict:
 
 def safe_next(target: str | None) -> str | None:
     """A local moderation path to return to after login, or None (no open redirects)."""
-    if not target or "\\" in target:
+    # A backslash can turn into a host; a control character cannot go into a Location header.
+    if not target or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/moderation/"):
