@@ -2,7 +2,7 @@
 
 import io
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, current_app, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # A refused body is read and dropped up to this size, so that the client, still sending,
@@ -17,6 +17,25 @@ def content_security_policy(frame_ancestors: str) -> str:
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         f"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
     )
+
+
+def keep_personal_answers_private(response: Response) -> Response:
+    """Answers that depend on who asks never sit in a shared cache, nor serve someone else.
+
+    A request that carries a cookie or an Authorization header may be answered with the
+    reader's own numbers, the crowd they unlocked, or a moderator's view: `private, no-store`.
+    Every dynamic answer varies by both, so a cache never hands one person's answer to another.
+    """
+    if request.path.startswith("/static/"):
+        return response
+    response.vary.update(("Cookie", "Authorization"))
+    # A session written in this request (a new reader, a form's CSRF secret) gets its cookie
+    # after these hooks run, so session.modified stands for that Set-Cookie.
+    if request.headers.get("Authorization") or request.cookies or session.modified:
+        response.cache_control.private = True
+        response.cache_control.no_store = True
+        response.cache_control.public = False
+    return response
 
 
 def add_security_headers(response: Response) -> Response:
@@ -91,4 +110,5 @@ def init_app(app: Flask) -> None:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.after_request(add_security_headers)
+    app.after_request(keep_personal_answers_private)
     app.after_request(drain_refused_body)

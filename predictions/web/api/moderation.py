@@ -104,10 +104,7 @@ def csv_response(lines, filename: str) -> Response:
     return Response(
         stream_with_context(lines),
         mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
