@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from predictions.extensions import db
-from predictions.services import comments, forecasts, questions
+from predictions.services import comments, questions, submissions
 from predictions.web import writes
 from predictions.web.writes import WriterQueue
 
@@ -107,7 +107,7 @@ def turn_free_during(monkeypatch, probe, module, name: str) -> list[bool]:
 
 def test_a_forecast_holds_the_turn_for_its_writes_and_gives_it_back(file_app, probe, monkeypatch):
     app, _path = file_app
-    seen = turn_free_during(monkeypatch, probe, forecasts, "record_submission")
+    seen = turn_free_during(monkeypatch, probe, submissions, "submit_forecast")
     client = app.test_client()
     assert probe()
     response = client.post(FORECASTS, json={"probabilities": {"us-eu-strain": 40}})
