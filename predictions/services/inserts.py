@@ -43,7 +43,7 @@ def insert_rows(model: type[M], rows: list[dict], match: str | None = None) -> l
         row = model(**values)
         make_transient_to_detached(row)  # as if loaded: nothing left to flush or to expire
         # The database has just taken this key, so an object still holding it was left by a
-        # rolled-back attempt (committed() redoing a lost race with the same new reader's id).
+        # rolled-back attempt (a write redone after losing a race, with the same new reader id).
         if (stale := session.identity_map.get(inspect(row).key)) is not None:
             session.expunge(stale)
         session.add(row)
