@@ -181,8 +181,8 @@ def populate_command(slug: str, readers: int, seed: int, days: float, update_sha
     db.session.commit()
     click.echo(
         f"{slug}: added {result.readers} readers and {result.forecasts} forecasts "
-        f"({time.monotonic() - started:.1f} s). Daily history is computed on first read, or "
-        f"now with: flask --app predictions aggregates snapshot {slug}"
+        f"({time.monotonic() - started:.1f} s). Store its daily history with: "
+        f"flask --app predictions aggregates snapshot {slug}"
     )
 
 
@@ -206,7 +206,7 @@ def snapshot_command(slug: str) -> None:
 
     question = _question_or_fail(slug)
     started = time.monotonic()
-    points = aggregates.snapshots(question)
+    points = aggregates.store_snapshots(question)
     db.session.commit()
     click.echo(f"{slug}: {len(points)} days of history ({time.monotonic() - started:.1f} s)")
 

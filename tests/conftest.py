@@ -3,6 +3,7 @@
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import psycopg
@@ -10,6 +11,7 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from predictions import create_app
@@ -187,6 +189,27 @@ def table_counts(app: Flask) -> dict[str, int]:
             model.__tablename__: db.session.scalar(db.select(db.func.count()).select_from(model))
             for model in (Reader, Forecast, Comment, CommentRevision, Flag, ModerationAction)
         }
+
+
+WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE")
+
+
+@contextmanager
+def write_statements(app: Flask) -> Iterator[list[str]]:
+    """The INSERT, UPDATE and DELETE statements the app sends to its database meanwhile."""
+    seen: list[str] = []
+
+    def watch(_conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith(WRITE_STATEMENTS):
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
 
 
 class ApiReader:

@@ -189,9 +189,18 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> None:
     db.session.execute(module.insert(AggregateSnapshot).on_conflict_do_nothing(), rows)
 
 
-def snapshots(question: Question, now: datetime | None = None) -> list[HistoryPoint]:
-    """The crowd at the end of each completed UTC day, computed once and stored."""
-    now = now or utcnow()
+def past_days(question: Question, now: datetime | None = None) -> list[HistoryPoint]:
+    """The crowd at the end of each completed UTC day: stored snapshots, and the days not
+    stored yet computed without storing them (a read never writes)."""
+    return _days(question, now or utcnow(), store=False)
+
+
+def store_snapshots(question: Question, now: datetime | None = None) -> list[HistoryPoint]:
+    """The same days, storing those not stored yet (the `aggregates snapshot` command)."""
+    return _days(question, now or utcnow(), store=True)
+
+
+def _days(question: Question, now: datetime, store: bool) -> list[HistoryPoint]:
     scenarios = list(question.scenarios)
     ids = [s.id for s in scenarios]
     first = _first_forecast_at(ids)
@@ -225,7 +234,8 @@ def snapshots(question: Question, now: datetime | None = None) -> list[HistoryPo
                     "recency_median": recency_median(i, n, at=at),
                 }
             )
-        _insert_ignoring_duplicates(rows)
+        if store:
+            _insert_ignoring_duplicates(rows)
         for row in rows:
             stored.setdefault((row["scenario_id"], at), (row["counts"], row["recency_median"]))
     points = []
@@ -247,8 +257,8 @@ def history(
     past: Cache | None = None,
     live: Sequence[ScenarioCrowd] | None = None,
 ) -> list[HistoryPoint]:
-    """Daily snapshots, then the live point now (`live` when the caller has it); `past` may keep
-    the immutable days in memory."""
+    """The past days, then the live point now (`live` when the caller has it); `past` may keep
+    the days in memory, so a day not stored yet is computed once per process and day."""
     now = now or utcnow()
     points = None
     if past is not None:
@@ -256,7 +266,7 @@ def history(
         cached = past.get(key)
         points = cached if isinstance(cached, list) else None
     if points is None:
-        points = snapshots(question, now)
+        points = past_days(question, now)
         if past is not None:
             past.set(key, points, 24 * 3600)
     if live is None:
@@ -265,6 +275,7 @@ def history(
 
 
 def _past_key(question: Question, now: datetime) -> str:
-    # Stored days never change, so (question, scenarios' baselines, today) names them all.
+    # The completed days end where today begins, so (question, scenarios' baselines, today)
+    # names them all; a day not stored yet keeps the numbers first computed until tomorrow.
     baselines = ",".join(f"{s.id}={s.baseline}" for s in question.scenarios)
     return f"past:{question.id}:{baselines}:{now.astimezone(UTC).date().isoformat()}"

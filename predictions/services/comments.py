@@ -35,6 +35,7 @@ AUTHOR_STATUS = {CommentStatus.WITHHELD: CommentStatus.PENDING}
 DECISION_STATUSES = (CommentStatus.APPROVED, CommentStatus.REJECTED)
 UNREVIEWED = (CommentStatus.PENDING, CommentStatus.WITHHELD)
 EDITED = "edited"
+ALREADY_FLAGGED = "You have already flagged this comment."
 
 
 @dataclass(frozen=True)
@@ -142,11 +143,28 @@ def judge(
         signals.min_fill_seconds,
     )
     if verdict.is_input_error:
-        (reason,) = verdict.reasons
-        if reason == rules.QUESTION_CLOSED:
-            raise Conflict(rules.REASONS[reason])
-        raise Invalid(rules.REASONS[reason], field="body")
+        _refuse(verdict)
     return verdict
+
+
+def _refuse(verdict: rules.Verdict) -> None:
+    (reason,) = verdict.reasons
+    if reason == rules.QUESTION_CLOSED:
+        raise Conflict(rules.REASONS[reason])
+    raise Invalid(rules.REASONS[reason], field="body")
+
+
+def check_text(question: Question, body: str, now: datetime | None = None) -> None:
+    """Refuse what the pipeline refuses of any text (a closed question, an empty or too long
+    text) before anything is written: the abuse limits are spent in between."""
+    submission = rules.Submission(
+        body=clean_text(body).strip(),
+        question_open=question.is_open(now),
+        mode=question.moderation_mode,
+    )
+    for check in (rules.check_question_open, rules.check_length):
+        if (verdict := check(submission)) is not None:
+            _refuse(verdict)
 
 
 def _audit(
@@ -211,6 +229,12 @@ def reply_parent(question: Question, parent_id: int | None) -> Comment | None:
     return parent
 
 
+def check_comment(question: Question, body: str, parent_id: int | None = None) -> None:
+    """Refuse, before anything is written, a comment or reply create_comment would refuse."""
+    check_text(question, body)
+    reply_parent(question, parent_id)
+
+
 def create_comment(
     question: Question,
     reader: Reader,
@@ -271,6 +295,17 @@ def can_change(
     )
 
 
+def check_edit(
+    comment: Comment, reader: Reader, body: str, window: timedelta, now: datetime | None = None
+) -> None:
+    """Refuse, before anything is written, an edit edit_comment would refuse."""
+    now = now or utcnow()
+    _check_author(comment, reader, window, now)
+    if comment.status == CommentStatus.REJECTED:
+        raise Conflict("This comment was not published and can no longer be edited.")
+    check_text(db.session.get(Question, comment.question_id), body, now)
+
+
 def _check_author(comment: Comment, reader: Reader, window: timedelta, now: datetime) -> None:
     if comment.reader_id != reader.id:
         raise Refused("Only the author can change a comment.")
@@ -306,9 +341,7 @@ def edit_comment(
     A published comment goes back to `pending`: an edit must not slip past the moderators.
     """
     now = now or utcnow()
-    _check_author(comment, reader, window, now)
-    if comment.status == CommentStatus.REJECTED:
-        raise Conflict("This comment was not published and can no longer be edited.")
+    check_edit(comment, reader, body, window, now)
     body = clean_text(body).strip()
     question = db.session.get(Question, comment.question_id)
     verdict = judge(question, reader, body, now=now, exclude_comment_id=comment.id)
@@ -375,6 +408,19 @@ def purge_unreviewed(older_than: timedelta, now: datetime | None = None) -> int:
 # Flags
 
 
+def check_flag(comment: Comment, reader: Reader | None) -> None:
+    """Refuse, before anything is written, a flag flag_comment would refuse (reader None: a
+    newcomer, who has flagged nothing and written nothing)."""
+    if comment.status != CommentStatus.APPROVED:
+        raise NotFound("No published comment with this id.")
+    if reader is None:
+        return
+    if comment.reader_id == reader.id:
+        raise Refused("You cannot flag your own comment.")
+    if db.session.scalar(db.select(Flag.id).filter_by(comment_id=comment.id, reader_id=reader.id)):
+        raise Conflict(ALREADY_FLAGGED)
+
+
 def flag_comment(
     comment: Comment,
     reader: Reader,
@@ -385,13 +431,7 @@ def flag_comment(
 ) -> Flag:
     """One flag per reader and published comment; the threshold-th puts it in *Reported*."""
     now = now or utcnow()
-    if comment.status != CommentStatus.APPROVED:
-        raise NotFound("No published comment with this id.")
-    if comment.reader_id == reader.id:
-        raise Refused("You cannot flag your own comment.")
-    duplicate = Conflict("You have already flagged this comment.")
-    if db.session.scalar(db.select(Flag.id).filter_by(comment_id=comment.id, reader_id=reader.id)):
-        raise duplicate
+    check_flag(comment, reader)
     details = clean_text(details or "").strip() or None
     flag = Flag(
         comment_id=comment.id, reader_id=reader.id, reason=reason, details=details, created_at=now
@@ -400,7 +440,7 @@ def flag_comment(
     try:
         db.session.flush()
     except IntegrityError as error:  # the same reader flagging twice at once (caller rolls back)
-        raise duplicate from error
+        raise Conflict(ALREADY_FLAGGED) from error
     db.session.execute(
         db.update(Comment)
         .where(Comment.id == comment.id)

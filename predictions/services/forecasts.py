@@ -2,11 +2,10 @@
 
 from datetime import datetime
 
-from ..errors import Conflict, DomainError
+from ..errors import Conflict
 from ..extensions import db
-from ..models import Comment, Forecast, Question, Reader, utcnow
+from ..models import Forecast, Question, Reader, utcnow
 from . import counts
-from .comments import NO_SIGNALS, BotSignals, create_comment
 from .inserts import insert_rows
 
 
@@ -69,20 +68,38 @@ def submit(
     reader: Reader,
     probabilities: dict[str, int],
     now: datetime | None = None,
-    new_reader: bool = False,
 ) -> dict[str, Forecast]:
-    """Record the reader's new numbers; an unchanged number keeps its standing forecast.
+    """Record the reader's new numbers; an unchanged number keeps its standing forecast."""
+    _refuse_resolved(question, probabilities)
+    _lock(reader)
+    return _record(question, reader, probabilities, active_forecasts(reader, question), now)
 
-    new_reader: the reader was created in this transaction, so has no forecasts and no other
-    request can reach it: no lock, no lookup (the common case on a busy article).
-    """
+
+def submit_first(
+    question: Question,
+    reader: Reader,
+    probabilities: dict[str, int],
+    now: datetime | None = None,
+) -> dict[str, Forecast]:
+    """submit() for a reader created in this transaction: they have no forecasts and no other
+    request can reach them, so no lock and no lookup (the common case on a busy article)."""
+    _refuse_resolved(question, probabilities)
+    return _record(question, reader, probabilities, {}, now)
+
+
+def _refuse_resolved(question: Question, probabilities: dict[str, int]) -> None:
     if resolved := resolved_keys(question, probabilities):
         raise ScenarioResolved(question, resolved)
+
+
+def _record(
+    question: Question,
+    reader: Reader,
+    probabilities: dict[str, int],
+    current: dict[str, Forecast],
+    now: datetime | None,
+) -> dict[str, Forecast]:
     now = now or utcnow()
-    current = {}
-    if not new_reader:
-        _lock(reader)
-        current = active_forecasts(reader, question)
     first_standing = not current and bool(probabilities)
     replaced, rows = [], []
     for key, percent in probabilities.items():
@@ -104,7 +121,7 @@ def submit(
     # One statement per kind of change, not one per scenario: this is the hot write path.
     ended = _end(replaced, now)
     added = insert_rows(Forecast, rows, match="scenario_id")
-    current.update({f.scenario.key: f for f in added})
+    current = {**current, **{f.scenario.key: f for f in added}}
     if reader.banned_at is None:
         counts.shift_many([(f.scenario_id, f.percent) for f in ended], -1)
         counts.shift_many([(f.scenario_id, f.percent) for f in added], +1)
@@ -163,30 +180,3 @@ def _end(standing: list[Forecast], now: datetime) -> list[Forecast]:
     for forecast in standing:
         forecast.ended_at = now
     return [f for f in standing if f.id in ended_ids]
-
-
-def record_submission(
-    question: Question,
-    reader: Reader,
-    probabilities: dict[str, int],
-    comment_body: str | None = None,
-    ip_hash: str | None = None,
-    signals: BotSignals = NO_SIGNALS,
-    new_reader: bool = False,
-) -> tuple[dict[str, Forecast], Comment | None]:
-    """A reader's forecast with an optional comment carrying a snapshot of their numbers.
-
-    The comment goes through the pipeline; when it refuses the text, the error names the
-    `comment` field and the caller rolls the forecast back as well.
-    """
-    active = submit(question, reader, probabilities, new_reader=new_reader)
-    comment = None
-    if comment_body:
-        snapshot = {key: f.percent for key, f in active.items()}
-        try:
-            comment = create_comment(
-                question, reader, comment_body, snapshot, ip_hash=ip_hash, signals=signals
-            )
-        except DomainError as refused:
-            raise type(refused)(refused.message, field="comment") from refused
-    return active, comment

@@ -8,7 +8,7 @@ flush, no reload), so the code after them works with ordinary loaded rows.
 import functools
 from typing import TypeVar
 
-from sqlalchemy import Insert
+from sqlalchemy import Insert, inspect
 from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db
@@ -38,10 +38,15 @@ def insert_rows(model: type[M], rows: list[dict], match: str | None = None) -> l
         keys = dict(db.session.execute(_insert(table, match), rows).all())
         loaded = [{**row, key.name: keys[row[match]]} for row in rows]
     objects = []
+    session = db.session()
     for values in loaded:
         row = model(**values)
         make_transient_to_detached(row)  # as if loaded: nothing left to flush or to expire
-        db.session.add(row)
+        # The database has just taken this key, so an object still holding it was left by a
+        # rolled-back attempt (a write redone after losing a race, with the same new reader id).
+        if (stale := session.identity_map.get(inspect(row).key)) is not None:
+            session.expunge(stale)
+        session.add(row)
         objects.append(row)
     return objects
 

@@ -6,8 +6,8 @@ from sqlalchemy.orm import joinedload
 
 from ..core.question_file import QuestionSpec, parse_question
 from ..extensions import db
-from ..models import Question, QuestionStatus, Scenario
-from . import counts
+from ..models import Moderator, Question, QuestionStatus, Scenario
+from . import audit, counts
 
 SEED_FILE = "us-russia-relations.toml"
 
@@ -104,3 +104,14 @@ def set_status(question: Question, status: QuestionStatus) -> None:
     """Open or close a question."""
     question.status = status
     db.session.flush()
+
+
+def toggle_status(question: Question, moderator: Moderator) -> QuestionStatus:
+    """Close an open question or open a closed one, in the audit log; returns the new status."""
+    before = question.status
+    after = QuestionStatus.CLOSED if before == QuestionStatus.OPEN else QuestionStatus.OPEN
+    set_status(question, after)
+    audit.record(
+        f"question_{after}", moderator, from_status=before, to_status=after, note=question.slug
+    )
+    return after

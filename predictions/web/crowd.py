@@ -43,7 +43,8 @@ def _caches() -> dict:
         config = current_app.config
         caches = {
             "recency": make_cache(config.get("REDIS_URL"), config["AGGREGATE_CACHE_PREFIX"]),
-            # Completed days never change: each worker keeps the ones it has read.
+            # Completed days: each worker keeps those it has read (stored, or computed when
+            # `aggregates snapshot` has not stored them yet; a read never stores them).
             "past": MemoryCache(max_entries=256, as_json=False),
             # The crowd now, per question: each worker recomputes it at most every
             # CROWD_CACHE_SECONDS, and at once for a reader who changed their forecast since.
@@ -101,7 +102,7 @@ def current(question: Question) -> list[ScenarioCrowd]:
 
 
 def history(question: Question) -> list[HistoryPoint]:
-    """Daily snapshots and the live point."""
+    """The crowd at the end of each past day, then the live point."""
     caches = _caches()
     return aggregates.history(
         question,

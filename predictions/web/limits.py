@@ -1,10 +1,10 @@
 """Abuse limits per reader and per IP-prefix hash (SPEC §6), counted in Flask-Limiter's storage.
 
-Views call `spend(...)` once the input has passed every check and before they commit, so a
-refused or mistyped submission costs nothing. Limits are strings from the config ("1 per 15
-seconds;20 per day"); the counters live in the storage Flask-Limiter was given
-(`RATELIMIT_STORAGE_URI`: Redis when `REDIS_URL` is set, else memory), under
-`RATELIMIT_KEY_PREFIX`.
+Views call `spend(...)` once the input has passed every check and before `committed()` writes
+anything: a refused or mistyped submission costs nothing, and a request the limits refuse has
+written nothing. Limits are strings from the config ("1 per 15 seconds;20 per day"); the
+counters live in the storage Flask-Limiter was given (`RATELIMIT_STORAGE_URI`: Redis when
+`REDIS_URL` is set, else memory), under `RATELIMIT_KEY_PREFIX`.
 """
 
 import math
@@ -16,8 +16,8 @@ from flask import current_app
 from limits import RateLimitItem, parse_many
 from werkzeug.exceptions import TooManyRequests
 
-from ..extensions import db, limiter
-from ..models import Reader
+from ..extensions import limiter
+from ..services.readers import Visitor
 from .identity import request_ip_hash
 
 
@@ -49,25 +49,25 @@ def enabled() -> bool:
     return bool(current_app.config.get("RATELIMIT_ENABLED", True)) and limiter.enabled
 
 
-def spend(actions: Iterable[str], reader: Reader, created: bool = False) -> None:
-    """Count one of each action for the reader and the client's IP hash, or raise RateLimited.
+def spend(actions: Iterable[str], visitor: Visitor) -> None:
+    """Count one of each action for the visitor and the client's IP hash, or raise RateLimited.
 
-    `created` says the request created the reader, which counts against the new-readers limit
-    of the IP hash.
+    A newcomer (whom the write will make a reader) also counts against the new-readers limit
+    of the IP hash, and is counted under the id their reader will have: their next requests
+    then find this one counted, as if the reader had existed.
 
-    All limits are tested before any is counted, so a refused request spends nothing; when a
-    limit is spent the session is rolled back, so nothing the request wrote is kept.
+    All limits are tested before any is counted, so a refused request spends nothing.
     """
     if not enabled():
         return
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "predictions"
     ip_key = request_ip_hash()
     checks: list[tuple[RateLimitItem, tuple[str, ...], str]] = []
-    for name in [*actions, *(["new_reader"] if created else [])]:
+    for name in [*actions, *(["new_reader"] if visitor.is_new else [])]:
         action = ACTIONS[name]
         if action.reader_setting:
             for item in parse_many(current_app.config[action.reader_setting]):
-                checks.append((item, (prefix, name, "reader", reader.id), action.message))
+                checks.append((item, (prefix, name, "reader", visitor.id), action.message))
         if action.ip_setting:
             for item in parse_many(current_app.config[action.ip_setting]):
                 checks.append((item, (prefix, name, "ip", ip_key), action.message))
@@ -85,10 +85,9 @@ def spend(actions: Iterable[str], reader: Reader, created: bool = False) -> None
             )
             for item, key, _message in breached
         )
-        db.session.rollback()
         raise RateLimited(breached[0][2], max(1, wait))
 
 
-def spend_forecast(reader: Reader, created: bool, with_comment: bool) -> None:
-    """The limits of a forecast submission (and of its comment, and of a reader it created)."""
-    spend(["forecast", *(["comment"] if with_comment else [])], reader, created)
+def spend_forecast(visitor: Visitor, with_comment: bool) -> None:
+    """The limits of a forecast submission (and of its comment, and of a reader it creates)."""
+    spend(["forecast", *(["comment"] if with_comment else [])], visitor)

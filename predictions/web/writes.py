@@ -1,5 +1,9 @@
 """One request, one write transaction: SQLite writers queue for the lock, lost races are redone.
 
+Every view that writes calls ``committed(lambda: service.call(...))``: it never commits or
+rolls back itself, nor asks which database it runs on. Whatever the database needs (the
+write lock, where the answer's reads go, redoing a lost race) is decided here.
+
 Two writers racing on the same reader can both pass the "no active forecast yet" read and then
 collide on the unique index uq_forecasts_active. The loser's work is rolled back and done again
 on fresh data, so the client gets its 201 instead of a 500.
@@ -33,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import SQLITE_BEGIN_OPTION, db
 
 T = TypeVar("T")
+U = TypeVar("U")
 V = TypeVar("V")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 ATTEMPTS = 3
@@ -47,17 +52,25 @@ def late_write_lock(view: V) -> V:
     return view
 
 
-def committed(work: Callable[[], T], attempts: int = ATTEMPTS) -> T:
+def committed(
+    work: Callable[[], T], then: Callable[[T], U] | None = None, attempts: int = ATTEMPTS
+) -> T | U:
     """Run work in a write transaction and commit; a unique-index race is rolled back and
     redone (bounded), anything else work raises is rolled back and raised.
 
     The rows work loaded or wrote stay loaded after the commit, so the answer can be built
-    from them outside the transaction (on SQLite: without holding the write lock).
+    from them outside the transaction. `then` builds it from work's result when that takes
+    reads of its own; committed() then returns what `then` returns.
     """
+    # Where writers queue for one lock (SQLite) the answer's reads come after the commit, so
+    # the lock is held for the writes alone; elsewhere they stay in the transaction, which
+    # spares a second connection checkout.
+    reads_inside = then is not None and not one_writer_at_a_time()
     for attempt in range(1, attempts + 1):
         _begin_writes()
         try:
             result = work()
+            answer = then(result) if reads_inside else None
             _commit_keeping_rows()
         except IntegrityError:
             db.session.rollback()
@@ -65,12 +78,14 @@ def committed(work: Callable[[], T], attempts: int = ATTEMPTS) -> T:
                 raise
             current_app.logger.info("Write lost a race (attempt %d); redoing it", attempt)
         except Exception:
-            # A refusal (a DomainError, a rate limit) leaves nothing half-written, so a page may
-            # catch it and render its form again.
+            # A refusal (a DomainError) leaves nothing half-written, so a page may catch it
+            # and render its form again.
             db.session.rollback()
             raise
         else:
-            return result
+            if then is None:
+                return result
+            return answer if reads_inside else then(result)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

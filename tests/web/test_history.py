@@ -7,7 +7,8 @@ import pytest
 from predictions.core.aggregation import aggregate
 from predictions.extensions import db
 from predictions.models import AggregateSnapshot, Reader
-from predictions.services import forecasts, questions
+from predictions.services import aggregates, forecasts, questions
+from predictions.web import crowd
 
 from .crowd_helpers import add_readers, close, moderator_headers
 
@@ -28,7 +29,12 @@ def days_ago(days: float) -> datetime:
     return datetime.now(UTC) - timedelta(days=days)
 
 
-def test_history_has_a_point_per_past_day_and_the_live_point(app, client, seed):
+def stored_snapshots(app) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count()).select_from(AggregateSnapshot))
+
+
+def test_history_has_a_point_per_past_day_and_the_live_point(app, client, runner, seed):
     start = days_ago(3).replace(hour=10, minute=0, second=0, microsecond=0)
     add_readers(app, seed, [{COOP: 20}, {COOP: 30}], start=start)
     add_readers(app, seed, [{COOP: 90}], start=start + timedelta(days=1))
@@ -42,21 +48,26 @@ def test_history_has_a_point_per_past_day_and_the_live_point(app, client, seed):
     assert row(points[0]["scenarios"])["median"] == 25
     assert row(points[1]["scenarios"])["n"] == 3
     assert row(points[-1]["scenarios"])["median"] == 30
+    assert stored_snapshots(app) == 0  # a read computes the days, it does not store them
+    assert runner.invoke(args=["aggregates", "snapshot", seed]).exit_code == 0
+    assert stored_snapshots(app) == 3 * 3  # 3 days x 3 scenarios, stored by the command
     with app.app_context():
-        stored = db.session.scalar(db.select(db.func.count()).select_from(AggregateSnapshot))
-    assert stored == 3 * 3  # 3 days x 3 scenarios, kept
+        crowd.clear_caches()  # the stored rows answer now, not this worker's memory
     again = client.get(HISTORY.format(slug=seed)).json
     assert again["points"][:-1] == points[:-1]
 
 
-def test_stored_days_are_not_rewritten_by_later_bans(app, client, seed):
+def test_stored_days_are_not_rewritten_by_later_bans(app, client, runner, seed):
     start = days_ago(2).replace(hour=9)
     ids = add_readers(app, seed, [{COOP: 20}, {COOP: 80}], start=start)
     close(app, seed)
+    assert runner.invoke(args=["aggregates", "snapshot", seed]).exit_code == 0
     before = client.get(HISTORY.format(slug=seed)).json["points"][0]
     from .crowd_helpers import set_ban
 
     set_ban(app, ids[1], True)
+    with app.app_context():
+        crowd.clear_caches()  # the stored rows hold, not this worker's memory
     after = client.get(HISTORY.format(slug=seed)).json
     assert after["points"][0] == before  # history is never rewritten
     assert row(after["points"][-1]["scenarios"])["n"] == 1
@@ -116,3 +127,19 @@ def test_history_is_hidden_like_the_aggregate(app, client, seed):
     assert all(set(s) == {"key", "label", "baseline"} for s in at["scenarios"])
     seen = client.get(url, headers=moderator_headers(app)).json
     assert seen["visible"] is True and len(seen["points"]) >= 2
+
+
+def test_reading_history_computes_unstored_days_once_per_worker_and_stores_nothing(
+    app, client, seed, monkeypatch
+):
+    add_readers(app, seed, [{COOP: 20}, {COOP: 30}], start=days_ago(3))
+    close(app, seed)
+    computed = []
+    real = aggregates.counts_at
+    monkeypatch.setattr(aggregates, "counts_at", lambda *a: computed.append(1) or real(*a))
+    first = client.get(HISTORY.format(slug=seed)).json["points"]
+    assert len(computed) == 3  # one per completed day
+    again = client.get(HISTORY.format(slug=seed)).json["points"]
+    assert len(computed) == 3  # the worker's memory answers
+    assert again[:-1] == first[:-1]
+    assert stored_snapshots(app) == 0

@@ -6,7 +6,10 @@ import uuid
 import pytest
 import redis
 
-from ..conftest import table_counts
+from predictions.extensions import db
+from predictions.services import questions, resolution
+
+from ..conftest import table_counts, write_statements
 from .commenting import SLUG, Commenter, add_comment, new_commenter
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -220,3 +223,51 @@ class TestBehindOneProxy:
         assert new_reader_from(app, "10.0.0.1", "198.51.100.1").status_code == 202
         # The same client through another proxy address is still the same client.
         assert new_reader_from(app, "10.0.0.2", "192.0.2.77").status_code == 429
+
+
+@pytest.mark.parametrize("action", ["forecast", "comment", "flag"])
+def test_a_limited_request_sends_no_write_to_the_database(app, seed, action):
+    """The limits are spent before the write begins: nothing is written and rolled back."""
+    for setting in ("FORECAST_LIMIT", "COMMENT_LIMIT", "FLAG_LIMIT"):
+        app.config[setting] = "1 per hour"
+    reader = new_commenter(app)
+    comments = [add_comment(app, new_commenter(app).reader_id, f"c{n}") for n in range(2)]
+    send = {
+        "forecast": lambda n: reader.forecast({"us-eu-strain": 50 + n}, comment=f"why {n}"),
+        "comment": lambda n: reader.post(f"comment {n}"),
+        "flag": lambda n: reader.flag(comments[n]),
+    }[action]
+    assert send(0).status_code in (201, 202)
+    with write_statements(app) as writes:
+        assert_429(send(1), 3600)
+    assert writes == []
+
+
+def test_a_newcomer_is_counted_under_the_id_their_reader_gets(app, client, seed):
+    app.config["COMMENT_LIMIT"] = "1 per 15 seconds"
+    newcomer = Commenter(app, client)
+    assert newcomer.post("my first words").status_code == 202
+    assert_429(newcomer.post("and more at once"), 15)
+
+
+def test_what_the_domain_refuses_spends_nothing(app, seed):
+    app.config["FLAG_LIMIT"] = "1 per hour"
+    app.config["FORECAST_LIMIT"] = "1 per hour"
+    app.config["COMMENT_LIMIT"] = "1 per hour"
+    reader = new_commenter(app)
+    first, second = (add_comment(app, new_commenter(app).reader_id, f"c{n}") for n in range(2))
+    own = add_comment(app, reader.reader_id, "mine")
+    assert reader.flag(own).status_code == 403
+    assert reader.post("a reply", parent_id=10_000).status_code == 422
+    with app.app_context():
+        scenario = questions.get_by_slug(seed).scenario("us-eu-strain")
+        resolution.resolve(scenario, "yes", None, "It happened.")
+        db.session.commit()
+    assert reader.forecast({"us-eu-strain": 50}).status_code == 409
+    assert reader.forecast({"global-instability": 50}, comment="\u2800").status_code == 422
+    # None of the refusals above counted: each limit still has its one unit.
+    assert reader.flag(first).status_code == 201
+    assert reader.flag(first).status_code == 409  # a duplicate, refused before the limit
+    assert reader.forecast({"global-instability": 50}).status_code == 201
+    assert reader.post("now a comment").status_code == 202
+    assert_429(reader.flag(second), 3600)

@@ -3,6 +3,7 @@
 import csv
 import io
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -114,6 +115,22 @@ def test_history_csv_has_a_row_per_point_and_scenario(app, client, seed):
     assert {r["live"] for r in rows[:-3]} <= {"no"}
     assert len(rows) % 3 == 0
     assert rows[-3]["key"] == COOP and float(rows[-3]["median"]) == 20
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/q/{slug}/results", "/q/{slug}/history.csv", "/api/v1/questions/{slug}/aggregate/history"],
+)
+def test_reading_the_history_stores_no_snapshot(app, client, seed, path):
+    from predictions.models import AggregateSnapshot
+
+    add_readers(app, seed, [{COOP: 20}, {COOP: 60}], start=datetime.now(UTC) - timedelta(days=3))
+    close(app, seed)
+    response = client.get(path.format(slug=seed))
+    assert response.status_code == 200
+    assert "20" in response.text  # the past days are there, computed
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(AggregateSnapshot)) == 0
 
 
 def test_results_page_shows_the_scorecard_once_a_scenario_resolves(app, client, seed):

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from predictions.extensions import db
-from predictions.services import comments, forecasts, questions
-from predictions.web import writes
+from predictions.services import comments, questions, submissions
+from predictions.web import crowd, writes
 from predictions.web.writes import WriterQueue
 
 from ..conftest import make_test_app, table_counts
@@ -107,7 +107,7 @@ def turn_free_during(monkeypatch, probe, module, name: str) -> list[bool]:
 
 def test_a_forecast_holds_the_turn_for_its_writes_and_gives_it_back(file_app, probe, monkeypatch):
     app, _path = file_app
-    seen = turn_free_during(monkeypatch, probe, forecasts, "record_submission")
+    seen = turn_free_during(monkeypatch, probe, submissions, "submit_forecast")
     client = app.test_client()
     assert probe()
     response = client.post(FORECASTS, json={"probabilities": {"us-eu-strain": 40}})
@@ -116,6 +116,14 @@ def test_a_forecast_holds_the_turn_for_its_writes_and_gives_it_back(file_app, pr
     assert probe()  # given back at the commit
     assert client.post(FORECASTS, json={"probabilities": {"nope": 40}}).status_code == 422
     assert probe()
+
+
+def test_a_forecasts_answer_is_read_after_the_turn_is_given_back(file_app, probe, monkeypatch):
+    app, _path = file_app
+    seen = turn_free_during(monkeypatch, probe, crowd, "others_around")
+    response = app.test_client().post(FORECASTS, json={"probabilities": {"us-eu-strain": 40}})
+    assert response.status_code == 201
+    assert seen == [True]  # the comparison's reads wait for no writer, and hold up none
 
 
 def test_other_writes_hold_the_turn_for_the_request_and_give_it_back(file_app, probe, monkeypatch):

@@ -6,7 +6,7 @@ import pytest
 
 from predictions.extensions import db
 from predictions.models import Forecast
-from predictions.services import counts, forecasts
+from predictions.services import counts, submissions
 
 from ..conftest import make_test_app, table_counts
 
@@ -14,19 +14,19 @@ from ..conftest import make_test_app, table_counts
 @pytest.fixture
 def racing_writer(monkeypatch):
     """The first submission collides with a concurrent one on the active-forecast index."""
-    real = forecasts.record_submission
+    real = submissions.submit_forecast
     calls: list[int] = []
 
-    def record_submission(question, reader, probabilities, *args, **kwargs):
+    def submit_forecast(question, visitor, probabilities, *args, **kwargs):
         calls.append(1)
-        result = real(question, reader, probabilities, *args, **kwargs)
+        result = real(question, visitor, probabilities, *args, **kwargs)
         if len(calls) == 1:
             # What a concurrent request of the same reader inserts between our read and write.
             key, percent = next(iter(probabilities.items()))
             scenario = question.scenario(key)
             db.session.add(
                 Forecast(
-                    reader_id=reader.id,
+                    reader_id=result.reader.id,
                     question_id=question.id,
                     scenario_id=scenario.id,
                     percent=percent,
@@ -35,7 +35,7 @@ def racing_writer(monkeypatch):
             db.session.flush()
         return result
 
-    monkeypatch.setattr(forecasts, "record_submission", record_submission)
+    monkeypatch.setattr(submissions, "submit_forecast", submit_forecast)
     return calls
 
 

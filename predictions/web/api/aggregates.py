@@ -3,7 +3,6 @@
 from flask.views import MethodView
 from flask_smorest import abort
 
-from ...extensions import db
 from ...models import utcnow
 from .. import crowd
 from ..lookups import question_or_404
@@ -62,7 +61,6 @@ class AggregateHistory(MethodView):
         result["scenarios"] = [crowd.identity_row(s) for s in question.scenarios]
         if visibility.visible:
             points = crowd.history(question)
-            db.session.commit()  # days computed for the first time are kept
             result["points"] = [
                 {"at": p.at, "live": p.live, "scenarios": [crowd.row(c, True) for c in p.scenarios]}
                 for p in points

@@ -11,15 +11,15 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import abort
 
-from ...core.rendering import clean_text
 from ...extensions import db
 from ...models import Comment, CommentStatus, Question, Reader
-from ...services import comments, readers
+from ...services import comments, readers, submissions
 from ...services.comments import status_for_author
 from ...services.visibility import crowd_visibility
 from .. import limits
 from ..identity import current_moderator, current_reader, request_ip_hash
 from ..lookups import comment_or_404, question_or_404
+from ..writes import committed
 from .base import api_blueprint
 from .schemas import (
     CommentCreatedSchema,
@@ -96,24 +96,23 @@ class QuestionComments(MethodView):
     def post(self, data: dict, slug: str):
         """Comment or reply; 201 when published at once, 202 while it awaits review."""
         question = question_or_404(slug)
-        reader, token = current_reader(), None
-        existing = reader
-        if reader is None:
-            reader, token = readers.create_reader(request_ip_hash())
-        readers.set_display_name(reader, clean_text(data["display_name"] or "").strip())
-        comment = comments.create_comment(
-            question,
-            reader,
-            data["body"],
-            ip_hash=request_ip_hash(),
-            parent_id=data["parent_id"],
+        visitor = readers.visitor(current_reader())
+        comments.check_comment(question, data["body"], data["parent_id"])
+        limits.spend(["comment"], visitor)
+        posted = committed(
+            lambda: submissions.post_comment(
+                question,
+                visitor,
+                data["body"],
+                data["display_name"],
+                request_ip_hash(),
+                parent_id=data["parent_id"],
+            )
         )
-        limits.spend(["comment"], reader, created=existing is None)
-        db.session.commit()
-        result = comment_json(comment, snapshots_visible(question))
-        if token:
-            result["reader_token"] = token
-        return result, 201 if comment.status == CommentStatus.APPROVED else 202
+        result = comment_json(posted.comment, snapshots_visible(question))
+        if posted.token:
+            result["reader_token"] = posted.token
+        return result, 201 if posted.comment.status == CommentStatus.APPROVED else 202
 
 
 @blp.route("/comments/<int:comment_id>")
@@ -124,9 +123,9 @@ class CommentDetail(MethodView):
         """Change one's own comment within 10 minutes; a published one waits for review again."""
         comment = comment_or_404(comment_id, hide_deleted=True)
         reader = author_or_refuse(comment)
-        comments.edit_comment(comment, reader, data["body"], edit_window())
-        limits.spend(["edit"], reader)
-        db.session.commit()
+        comments.check_edit(comment, reader, data["body"], edit_window())
+        limits.spend(["edit"], readers.visitor(reader))
+        committed(lambda: comments.edit_comment(comment, reader, data["body"], edit_window()))
         question = db.session.get(Question, comment.question_id)
         return comment_json(comment, snapshots_visible(question))
 
@@ -135,8 +134,7 @@ class CommentDetail(MethodView):
         """Delete one's own comment within 10 minutes."""
         comment = comment_or_404(comment_id, hide_deleted=True)
         reader = author_or_refuse(comment)
-        comments.delete_comment(comment, reader, edit_window())
-        db.session.commit()
+        committed(lambda: comments.delete_comment(comment, reader, edit_window()))
 
 
 @blp.route("/comments/<int:comment_id>/flags")
@@ -146,19 +144,20 @@ class CommentFlags(MethodView):
     def post(self, data: dict, comment_id: int):
         """Flag a published comment for the moderators (once per reader and comment)."""
         comment = comment_or_404(comment_id, hide_deleted=True)
-        reader, token = current_reader(), None
-        existing = reader
-        if reader is None:
-            reader, token = readers.create_reader(request_ip_hash())
-        flag = comments.flag_comment(
-            comment,
-            reader,
-            data["reason"],
-            data["details"],
-            current_app.config["FLAG_REPORT_THRESHOLD"],
+        visitor = readers.visitor(current_reader())
+        comments.check_flag(comment, visitor.reader)
+        limits.spend(["flag"], visitor)
+        flagged = committed(
+            lambda: submissions.flag(
+                comment,
+                visitor,
+                data["reason"],
+                data["details"],
+                current_app.config["FLAG_REPORT_THRESHOLD"],
+                request_ip_hash(),
+            )
         )
-        limits.spend(["flag"], reader, created=existing is None)
-        db.session.commit()
+        flag = flagged.flag
         result = {
             "id": flag.id,
             "comment_id": flag.comment_id,
@@ -166,6 +165,6 @@ class CommentFlags(MethodView):
             "details": flag.details,
             "created_at": flag.created_at,
         }
-        if token:
-            result["reader_token"] = token
+        if flagged.token:
+            result["reader_token"] = flagged.token
         return result

@@ -3,16 +3,15 @@
 from flask.views import MethodView
 from flask_smorest import abort
 
-from ...core.rendering import clean_text
 from ...core.validation import check_probabilities
-from ...extensions import db
 from ...models import Question
-from ...services import forecasts, readers, scores
+from ...services import forecasts, readers, scores, submissions
 from ...services.comments import status_for_author
+from ...services.submissions import ForecastSubmission
 from .. import crowd, limits
 from ..identity import current_reader, request_ip_hash
 from ..lookups import question_or_404
-from ..writes import committed, late_write_lock, one_writer_at_a_time
+from ..writes import committed, late_write_lock
 from .base import api_blueprint, documents_errors
 from .schemas import (
     ForecastInputSchema,
@@ -57,42 +56,34 @@ class Forecasts(MethodView):
             message = "Some probabilities are not valid."
             abort(422, message=message, errors={"probabilities": errors})
 
-        def record():
-            reader, token = current_reader(), None
-            existing = reader
-            if reader is None:
-                reader, token = readers.create_reader(request_ip_hash())
-            readers.set_display_name(reader, clean_text(data["display_name"] or "").strip())
-            body = clean_text(data["comment"] or "").strip()
-            active, comment = forecasts.record_submission(
-                question,
-                reader,
-                accepted,
-                body or None,
-                ip_hash=request_ip_hash(),
-                new_reader=existing is None,
-            )
-            limits.spend_forecast(reader, existing is None, comment is not None)
-            # Where writers queue for one lock (SQLite) the comparison reads after the commit;
-            # elsewhere in this transaction, which spares a second connection checkout.
-            if one_writer_at_a_time():
-                return reader, token, active, comment, None
-            return reader, token, active, comment, crowd.others_around(question, reader, active)
+        visitor = readers.visitor(current_reader())
+        comment = submissions.comment_text(data["comment"])
+        submissions.check_forecast(question, accepted, comment)
+        limits.spend_forecast(visitor, with_comment=comment is not None)
+        return committed(
+            lambda: submissions.submit_forecast(
+                question, visitor, accepted, comment, data["display_name"], request_ip_hash()
+            ),
+            then=lambda submitted: answer(question, submitted),
+        )
 
-        reader, token, active, comment, others = committed(record)
-        if one_writer_at_a_time():
-            others = crowd.others_around(question, reader, active)
-        result = {
-            "forecast": {
-                "probabilities": {k: f.percent for k, f in active.items()},
-                "created_at": max(f.created_at for f in active.values()),
-            },
-            "comparison": comparison(question, active, others),
-            "comment": comment and {"id": comment.id, "status": status_for_author(comment.status)},
-        }
-        if token:
-            result["reader_token"] = token
-        return result
+
+def answer(question: Question, submitted: ForecastSubmission) -> dict:
+    """The stored numbers beside the article's and (once visible) the crowd's."""
+    active = submitted.active
+    others = crowd.others_around(question, submitted.reader, active)
+    result = {
+        "forecast": {
+            "probabilities": {k: f.percent for k, f in active.items()},
+            "created_at": max(f.created_at for f in active.values()),
+        },
+        "comparison": comparison(question, active, others),
+        "comment": submitted.comment
+        and {"id": submitted.comment.id, "status": status_for_author(submitted.comment.status)},
+    }
+    if submitted.token:
+        result["reader_token"] = submitted.token
+    return result
 
 
 def comparison(question: Question, active: dict, others: dict | None) -> dict:
@@ -134,6 +125,5 @@ class MyForecasts(MethodView):
         if key is not None and question.scenario(key).outcome is not None:
             message = "This scenario has resolved; its forecasts stay as they were scored."
             abort(409, message=message, errors={"scenario": [message]})
-        forecasts.withdraw(question, reader, key)
-        db.session.commit()
+        committed(lambda: forecasts.withdraw(question, reader, key))
         return mine(question)

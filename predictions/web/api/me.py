@@ -4,9 +4,9 @@ from flask import session
 from flask.views import MethodView
 from flask_smorest import abort
 
-from ...extensions import db
 from ...services import reader_data
 from ..identity import SESSION_KEY, current_reader
+from ..writes import committed
 from .base import api_blueprint
 from .schemas import ExportSchema
 
@@ -32,6 +32,5 @@ class Me(MethodView):
         reader = current_reader()
         if reader is None:
             abort(401, message="Send your reader token (or session cookie).")
-        reader_data.erase(reader)
-        db.session.commit()
+        committed(lambda: reader_data.erase(reader))
         session.pop(SESSION_KEY, None)

@@ -6,11 +6,11 @@ from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
 
 from ...core.csv_export import csv_lines
-from ...extensions import db
 from ...models import Reader
 from ...services import exports, moderation, queues
 from ..lookups import comment_or_404, question_or_404, reader_or_404
 from ..moderation.auth import api_moderator, require_api_moderator
+from ..writes import committed
 from .base import api_blueprint
 from .moderation_schemas import (
     BanInputSchema,
@@ -49,15 +49,16 @@ class Decision(MethodView):
     def post(self, data: dict, comment_id: int):
         """Approve, reject or mark as spam a comment still in expected_status."""
         comment = comment_or_404(comment_id)
-        moderation.decide(
-            comment,
-            data["action"],
-            api_moderator(),
-            data["expected_status"],
-            reason=data["reason"],
-            note=data["note"],
+        committed(
+            lambda: moderation.decide(
+                comment,
+                data["action"],
+                api_moderator(),
+                data["expected_status"],
+                reason=data["reason"],
+                note=data["note"],
+            )
         )
-        db.session.commit()
         (card,) = queues.cards([comment])
         return card
 
@@ -76,14 +77,15 @@ class Ban(MethodView):
     def post(self, data: dict, reader_id: str):
         """Ban a reader (optionally rejecting their comments); their forecasts stop counting."""
         reader = reader_or_404(reader_id)
-        rejected = moderation.ban(
-            reader,
-            api_moderator(),
-            data["reason"],
-            note=data["note"],
-            reject_comments=data["reject_comments"],
+        rejected = committed(
+            lambda: moderation.ban(
+                reader,
+                api_moderator(),
+                data["reason"],
+                note=data["note"],
+                reject_comments=data["reject_comments"],
+            )
         )
-        db.session.commit()
         return Standing(reader, rejected)
 
 
@@ -95,8 +97,7 @@ class Unban(MethodView):
     def post(self, data: dict, reader_id: str):
         """Lift a reader's ban; their standing forecasts count again."""
         reader = reader_or_404(reader_id)
-        moderation.unban(reader, api_moderator(), note=data["note"])
-        db.session.commit()
+        committed(lambda: moderation.unban(reader, api_moderator(), note=data["note"]))
         return Standing(reader)
 
 

@@ -2,11 +2,10 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from ...extensions import db
-from ...models import QuestionStatus
-from ...services import audit, queues, resolution
 from ...services import questions as question_service
+from ...services import queues, resolution
 from ..lookups import question_or_404
+from ..writes import committed
 from .auth import admin_required, page_moderator, require_page_moderator, template_context
 from .forms import QuestionStatusForm, ResolveForm
 
@@ -48,8 +47,9 @@ def resolve(slug: str, key: str):
     if not form.validate_on_submit():
         return render_questions({(slug, key): form}, status=422)
     previous = scenario.outcome
-    changed = resolution.resolve(scenario, form.outcome.data, page_moderator(), form.note.data)
-    db.session.commit()
+    changed = committed(
+        lambda: resolution.resolve(scenario, form.outcome.data, page_moderator(), form.note.data)
+    )
     if changed is None:
         flash(f"“{scenario.label}” was already resolved {previous}.", "info")
     elif previous is None:
@@ -65,12 +65,6 @@ def toggle_status(slug: str):
     """Close an open question, or open a closed one (audited)."""
     question = question_or_404(slug)
     if QuestionStatusForm().validate_on_submit():
-        before = question.status
-        after = QuestionStatus.CLOSED if before == QuestionStatus.OPEN else QuestionStatus.OPEN
-        question_service.set_status(question, after)
-        audit.record(
-            f"question_{after}", page_moderator(), from_status=before, to_status=after, note=slug
-        )
-        db.session.commit()
+        after = committed(lambda: question_service.toggle_status(question, page_moderator()))
         flash(f"{question.title}: {after}.", "success")
     return redirect(url_for(".index", _anchor=f"q-{slug}"), code=303)

@@ -19,11 +19,12 @@ from flask_login import login_user, logout_user
 
 from ...core import moderator_decisions as decisions
 from ...errors import Conflict, Invalid
-from ...extensions import db, limiter
+from ...extensions import limiter
 from ...models import Comment, CommentStatus
 from ...services import moderation, moderators, queues
 from ..identity import request_ip_hash
 from ..lookups import comment_or_404
+from ..writes import committed
 from .auth import page_moderator, require_page_moderator, safe_next, template_context
 from .forms import BulkForm, DecisionForm, LoginForm, LogoutForm, show_errors
 
@@ -52,9 +53,9 @@ def login():
         form.next.data = safe_next(request.args.get("next"))
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        moderator = moderators.authenticate(form.name.data, form.password.data)
+        # A write: a password hash upgraded to current parameters is kept.
+        moderator = committed(lambda: moderators.authenticate(form.name.data, form.password.data))
         if moderator is not None:
-            db.session.commit()  # keeps a password hash upgraded to current parameters
             target = safe_next(form.next.data) or url_for(".queue", name=CommentStatus.PENDING)
             # A fresh session: nothing set before the login (reader id, CSRF secret) survives.
             session.clear()
@@ -152,22 +153,22 @@ def decide(comment_id: int):
     if not form.validate_on_submit():
         return render_comment_page(comment, 422, form)
     try:
-        moderation.decide(
-            comment,
-            form.action.data,
-            page_moderator(),
-            form.expected_status.data,
-            reason=form.reason.data or None,
-            note=form.note.data,
+        committed(
+            lambda: moderation.decide(
+                comment,
+                form.action.data,
+                page_moderator(),
+                form.expected_status.data,
+                reason=form.reason.data or None,
+                note=form.note.data,
+            )
         )
     except Invalid as error:
         show_errors(form, error.errors)
         return render_comment_page(comment, 422, form)
     except Conflict:
-        db.session.rollback()
         flash(HANDLED_ELSEWHERE, "error")
         return render_comment_page(comment_or_404(comment_id), 409)
-    db.session.commit()
     past = {"approve": "approved", "reject": "rejected", "spam": "rejected as spam"}
     flash(f"Comment {comment_id} {past[form.action.data]}.", "success")
     return redirect(back_to_queue(form.queue.data, form.page.data), code=303)
@@ -200,15 +201,16 @@ def bulk():
             sizes=queues.queue_sizes(),
         )
     try:
-        result = moderation.bulk_decide(
-            ids, form.action.data, page_moderator(), expected, reason, form.note.data
+        result = committed(
+            lambda: moderation.bulk_decide(
+                ids, form.action.data, page_moderator(), expected, reason, form.note.data
+            )
         )
     except Invalid as error:
         for messages in error.errors.values():
             for message in messages:
                 flash(message, "error")
         return redirect(back, code=303)
-    db.session.commit()
     verb = "approved" if form.action.data == decisions.APPROVE else "rejected"
     flash(f"{len(result.done)} comments {verb}.", "success")
     if result.conflicts:

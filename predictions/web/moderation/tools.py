@@ -8,6 +8,7 @@ from ...extensions import db
 from ...models import Moderator
 from ...services import audit, moderation, moderators, queues
 from ..lookups import reader_or_404
+from ..writes import committed
 from .auth import admin_required, page_moderator, require_page_moderator, template_context
 from .forms import (
     AuditFilterForm,
@@ -56,20 +57,20 @@ def ban(reader_id: str):
         flash_all(form.errors)
         return redirect(url_for(".reader", reader_id=reader_id), code=303)
     try:
-        rejected = moderation.ban(
-            subject,
-            page_moderator(),
-            form.reason.data,
-            note=form.note.data,
-            reject_comments=form.reject_comments.data,
+        rejected = committed(
+            lambda: moderation.ban(
+                subject,
+                page_moderator(),
+                form.reason.data,
+                note=form.note.data,
+                reject_comments=form.reject_comments.data,
+            )
         )
     except Invalid as error:
         flash_all(error.errors)
     except Conflict as error:
-        db.session.rollback()
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(f"Reader banned; {len(rejected)} comments rejected.", "success")
     return redirect(url_for(".reader", reader_id=reader_id), code=303)
 
@@ -81,12 +82,10 @@ def unban(reader_id: str):
     form = UnbanForm()
     if form.validate_on_submit():
         try:
-            moderation.unban(subject, page_moderator(), note=form.note.data)
+            committed(lambda: moderation.unban(subject, page_moderator(), note=form.note.data))
         except Conflict as error:
-            db.session.rollback()
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash("The ban is lifted.", "success")
     return redirect(url_for(".reader", reader_id=reader_id), code=303)
 
@@ -98,8 +97,7 @@ def premod(reader_id: str):
     form = PremodForm()
     if form.validate_on_submit() and form.on.data in ("0", "1"):
         on = form.on.data == "1"
-        moderation.set_premod(subject, on, page_moderator())
-        db.session.commit()
+        committed(lambda: moderation.set_premod(subject, on, page_moderator()))
         flash("Premoderation on." if on else "Premoderation off.", "success")
     return redirect(url_for(".reader", reader_id=reader_id), code=303)
 
@@ -111,11 +109,12 @@ def words():
     status = 200
     if form.validate_on_submit():
         try:
-            entry = moderation.add_word(form.kind.data, form.phrase.data, page_moderator())
+            entry = committed(
+                lambda: moderation.add_word(form.kind.data, form.phrase.data, page_moderator())
+            )
         except Invalid as error:
             show_errors(form, error.errors)
         else:
-            db.session.commit()
             flash(f"Added to the {entry.kind} list.", "success")
             return redirect(url_for(".words"), code=303)
     if form.is_submitted():
@@ -137,12 +136,10 @@ def remove_word(entry_id: int):
     """Take an entry off its list."""
     if WordRemoveForm().validate_on_submit():
         try:
-            entry = moderation.remove_word(entry_id, page_moderator())
+            entry = committed(lambda: moderation.remove_word(entry_id, page_moderator()))
         except Conflict as error:
-            db.session.rollback()
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash(f"Removed from the {entry.kind} list.", "success")
     return redirect(url_for(".words"), code=303)
 
@@ -179,13 +176,14 @@ def accounts():
     status = 200
     if form.validate_on_submit():
         try:
-            created = moderators.create_moderator(
-                form.name.data, form.password.data, form.is_admin.data, by=page_moderator()
+            created = committed(
+                lambda: moderators.create_moderator(
+                    form.name.data, form.password.data, form.is_admin.data, by=page_moderator()
+                )
             )
         except Invalid as error:
             show_errors(form, error.errors)
         else:
-            db.session.commit()
             flash(f"Moderator {created.name} created.", "success")
             return redirect(url_for(".accounts"), code=303)
     if form.is_submitted():
@@ -210,7 +208,6 @@ def disable(moderator_id: int):
     if subject.id == page_moderator().id:
         abort(422, "You cannot disable your own account.")
     if ModeratorDisableForm().validate_on_submit():
-        changed = moderators.disable(subject, by=page_moderator())
-        db.session.commit()
+        changed = committed(lambda: moderators.disable(subject, by=page_moderator()))
         flash(f"{subject.name} {'disabled' if changed else 'was already disabled'}.", "success")
     return redirect(url_for(".accounts"), code=303)

@@ -10,16 +10,17 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
-from ...core.rendering import clean_text, render_comment
+from ...core.rendering import render_comment
 from ...errors import Conflict, Invalid
 from ...extensions import db
 from ...models import Comment, CommentStatus, Question, Reader
-from ...services import comments, readers
+from ...services import comments, readers, submissions
 from ...services.comments import BotSignals, status_for_author
 from ...services.visibility import crowd_visibility
 from .. import limits
 from ..identity import current_moderator, current_reader, remember, request_ip_hash
 from ..lookups import comment_or_404, question_or_404
+from ..writes import committed
 from .forms import CommentForm, DeleteCommentForm, EditCommentForm, FlagForm
 
 bp = Blueprint("comments", __name__)
@@ -124,30 +125,28 @@ def post(question: Question, form: CommentForm, parent_id: int | None, action: s
     """Store a comment or reply from a page form, or show the form again."""
     if not form.validate():
         return retry(form, action, question, title)
-    reader = current_reader()
-    new_reader = reader is None
+    visitor = readers.visitor(current_reader())
     try:
-        if new_reader:
-            reader, _token = readers.create_reader(request_ip_hash())
-        readers.set_display_name(reader, clean_text(form.display_name.data or "").strip())
-        comment = comments.create_comment(
-            question,
-            reader,
-            form.body.data,
-            ip_hash=request_ip_hash(),
-            parent_id=parent_id,
-            signals=signals(form),
+        comments.check_comment(question, form.body.data, parent_id)
+        limits.spend(["comment"], visitor)
+        posted = committed(
+            lambda: submissions.post_comment(
+                question,
+                visitor,
+                form.body.data,
+                form.display_name.data,
+                request_ip_hash(),
+                parent_id=parent_id,
+                signals=signals(form),
+            )
         )
-        limits.spend(["comment"], reader, created=new_reader)
     except Conflict as refused:
-        db.session.rollback()
         flash(refused.message, "error")
         return back_to(question.id)
     except Invalid as refused:
-        db.session.rollback()
         return retry(form, action, question, title, refused)
-    db.session.commit()
-    remember(reader)
+    remember(posted.reader)
+    comment = posted.comment
     message, category = POSTED_MESSAGES[status_for_author(comment.status)]
     flash(message, category)
     anchor = f"comment-{comment.id}" if comment.status == CommentStatus.APPROVED else "comments"
@@ -190,12 +189,11 @@ def edit(comment_id: int):
     if not form.validate():
         return retry(form, action, question, "Edit your comment")
     try:
-        comments.edit_comment(comment, reader, form.body.data, edit_window())
-        limits.spend(["edit"], reader)
+        comments.check_edit(comment, reader, form.body.data, edit_window())
+        limits.spend(["edit"], readers.visitor(reader))
+        committed(lambda: comments.edit_comment(comment, reader, form.body.data, edit_window()))
     except Invalid as refused:
-        db.session.rollback()
         return retry(form, action, question, "Edit your comment", refused)
-    db.session.commit()
     if comment.status == CommentStatus.APPROVED:
         flash("Your comment is changed.", "success")
     else:
@@ -212,8 +210,7 @@ def delete(comment_id: int):
     form = DeleteCommentForm(prefix=f"d{comment_id}")
     if not form.validate():
         abort(400, "The form was incomplete; reload the page and try again.")
-    comments.delete_comment(comment, reader, edit_window())
-    db.session.commit()
+    committed(lambda: comments.delete_comment(comment, reader, edit_window()))
     flash("Your comment is deleted.", "success")
     return back_to(comment.question_id)
 
@@ -227,24 +224,23 @@ def flag(comment_id: int):
     action = url_for(".flag", comment_id=comment_id)
     if not form.validate():
         return retry(form, action, question, "Flag a comment")
-    reader = current_reader()
-    new_reader = reader is None
+    visitor = readers.visitor(current_reader())
     try:
-        if new_reader:
-            reader, _token = readers.create_reader(request_ip_hash())
-        comments.flag_comment(
-            comment,
-            reader,
-            form.reason.data,
-            form.details.data,
-            current_app.config["FLAG_REPORT_THRESHOLD"],
+        comments.check_flag(comment, visitor.reader)
+        limits.spend(["flag"], visitor)
+        flagged = committed(
+            lambda: submissions.flag(
+                comment,
+                visitor,
+                form.reason.data,
+                form.details.data,
+                current_app.config["FLAG_REPORT_THRESHOLD"],
+                request_ip_hash(),
+            )
         )
-        limits.spend(["flag"], reader, created=new_reader)
     except Conflict as refused:
-        db.session.rollback()
         flash(refused.message, "info")
         return back_to(question.id, f"comment-{comment_id}")
-    db.session.commit()
-    remember(reader)
+    remember(flagged.reader)
     flash("Thank you: a moderator will look at this comment.", "success")
     return back_to(question.id, f"comment-{comment_id}")

@@ -4,10 +4,10 @@ import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, session, url_for
 
-from ...extensions import db
 from ...services import reader_data
 from ..api.schemas import ExportSchema
 from ..identity import SESSION_KEY, current_reader
+from ..writes import committed
 from .forms import EraseForm
 
 bp = Blueprint("privacy", __name__)
@@ -41,8 +41,7 @@ def erase():
         flash("There is nothing stored for you in this browser.", "info")
         return redirect(url_for("pages.me"), code=303)
     if form.validate_on_submit():
-        reader_data.erase(reader)
-        db.session.commit()
+        committed(lambda: reader_data.erase(reader))
         session.pop(SESSION_KEY, None)
         flash("Your data is deleted. This browser is no longer linked to it.", "success")
         return redirect(url_for("pages.me"), code=303)

@@ -2,11 +2,10 @@
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 
-from ...core.rendering import clean_text
 from ...errors import DomainError
 from ...extensions import db
 from ...models import CommentStatus, Question, Reader
-from ...services import comments, forecasts, questions, readers, scores
+from ...services import comments, forecasts, questions, readers, scores, submissions
 from ...services.comments import BotSignals
 from .. import limits
 from ..identity import current_reader, remember, request_ip_hash
@@ -63,36 +62,33 @@ def save_forecast(question: Question, reader: Reader | None, form: ForecastForm)
         fill_seconds=form.fill_seconds(),
         min_fill_seconds=current_app.config["COMMENT_MIN_FILL_SECONDS"],
     )
-
-    def record():
-        author = reader or readers.create_reader(request_ip_hash())[0]
-        readers.set_display_name(author, clean_text(form.display_name.data or "").strip())
-        body = clean_text(form.comment.data or "").strip()
-        _active, comment = forecasts.record_submission(
-            question,
-            author,
-            form.probabilities(),
-            body or None,
-            request_ip_hash(),
-            signals,
-            new_reader=reader is None,
-        )
-        limits.spend_forecast(author, reader is None, comment is not None)
-        return author, comment
-
+    visitor = readers.visitor(reader)
+    comment = submissions.comment_text(form.comment.data)
     try:
-        author, comment = committed(record)
-    except DomainError as refused:  # committed() rolled the forecast back too
+        submissions.check_forecast(question, form.probabilities(), comment)
+        limits.spend_forecast(visitor, with_comment=comment is not None)
+        submitted = committed(
+            lambda: submissions.submit_forecast(
+                question,
+                visitor,
+                form.probabilities(),
+                comment,
+                form.display_name.data,
+                request_ip_hash(),
+                signals,
+            )
+        )
+    except DomainError as refused:
         if "comment" in refused.errors:
             form.comment.errors = [*form.comment.errors, refused.message]
         else:
             flash(refused.message, "error")
         return None
-    remember(author)
+    remember(submitted.reader)
     flash("Your forecast is saved.", "success")
-    if comment is not None and comment.status == CommentStatus.APPROVED:
+    if submitted.comment is not None and submitted.comment.status == CommentStatus.APPROVED:
         flash("Your comment is published.", "success")
-    elif comment is not None:
+    elif submitted.comment is not None:
         flash("Your comment will appear once a moderator has approved it.", "info")
     return redirect(url_for(".question", slug=question.slug, _anchor="your-forecast"), code=303)
 
@@ -107,8 +103,7 @@ def withdraw(slug: str):
         key = form.scenario.data or None
         if key is not None and question.scenario(key) is None:
             abort(400, "Unknown scenario.")
-        closed = forecasts.withdraw(question, reader, key)
-        db.session.commit()
+        closed = committed(lambda: forecasts.withdraw(question, reader, key))
         flash("Forecast withdrawn." if closed else "You had nothing to withdraw.", "success")
     elif not question.is_open():
         flash("This question is closed.", "error")

@@ -9,7 +9,6 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from markupsafe import Markup
 
 from ...core import charts
-from ...extensions import db
 from ...models import Question, utcnow
 from ...services import scores
 from ...services.aggregates import HistoryPoint, ScenarioCrowd
@@ -97,7 +96,6 @@ def results(slug: str):
     crowd_html = None
     if visibility.visible:
         points = crowd.history(question)
-        db.session.commit()  # days computed for the first time are kept
         sections = tuple(
             _scenario_result(number, item, points)
             for number, item in enumerate(points[-1].scenarios, start=1)
@@ -198,7 +196,6 @@ def history_csv(slug: str):
     question = question_or_404(slug)
     _visible_or_403(question)
     points = crowd.history(question)
-    db.session.commit()
     rows = [
         [
             point.at.isoformat(),
