@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -55,16 +54,6 @@ def _check_percent(value: object, what: str) -> int:
     return value
 
 
-def percent_to_probability(percent: int) -> float:
-    """Convert a whole percent in 1..99 to a probability in (0, 1)."""
-    return _check_percent(percent, "percent") / 100
-
-
-def logit(p: float) -> float:
-    """Log-odds of a probability in (0, 1)."""
-    return math.log(p) - math.log1p(-p)
-
-
 def expit(z: float) -> float:
     """Inverse of logit: the probability whose log-odds are z."""
     # Two branches so exp never overflows; |z| stays small here (<~ 8) but stay safe anyway.
@@ -72,13 +61,6 @@ def expit(z: float) -> float:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
     return e / (1.0 + e)
-
-
-def geometric_mean_of_odds(probabilities: Sequence[float]) -> float:
-    """Probability whose odds are the geometric mean of the odds, expit(mean(logit p))."""
-    if not probabilities:
-        raise ValueError("geometric_mean_of_odds of no probabilities")
-    return expit(math.fsum(logit(p) for p in probabilities) / len(probabilities))
 
 
 def _logit_percent(percent: int) -> float:
@@ -302,6 +284,9 @@ def counts_median(counts: Mapping[int, int]) -> float | None:
 
 def window_recency_median(recent_oldest_first: Sequence[int], n: int) -> float:
     """Recency-weighted median of the newest m <= n of n active percents, oldest first."""
+    # The window gets the exact weights of ranks n-m+1..n; older readers are left out (each
+    # weighs at most exp(sqrt(n-m) - sqrt(n))), so m == n is exact and m = recency_window(n)
+    # leaves out less than its tolerance of the total weight.
     for percent in recent_oldest_first:
         _check_percent(percent, "recent percent")
     m = len(recent_oldest_first)
@@ -310,36 +295,6 @@ def window_recency_median(recent_oldest_first: Sequence[int], n: int) -> float:
     if m > n:
         raise ValueError(f"{m} recent forecasts but only {n} counted")
     return float(weighted_median(recent_oldest_first, _window_weights(n, m)))
-
-
-def aggregate_counts(
-    counts: Mapping[int, int], baseline: int, recent_oldest_first: Sequence[int]
-) -> ScenarioAggregate:
-    """Aggregate from per-percent counts in O(99), recency median from the newest window."""
-    # counts maps percent -> readers whose active forecast is that percent.  Everything but
-    # recency_median is exact.  recent_oldest_first holds the newest m <= n active percents
-    # in time order, weighted with the exact weights of ranks n-m+1..n; older readers are
-    # left out (each weighs at most exp(sqrt(n-m) - sqrt(n))), so m == n is exact and
-    # m = recency_window(n) leaves out less than its tolerance of the total weight.
-    _check_percent(baseline, "baseline")
-    by_percent = _counts_by_percent(counts)
-    for percent in recent_oldest_first:
-        _check_percent(percent, "recent percent")
-    n = sum(by_percent)
-    m = len(recent_oldest_first)
-    if m > n:
-        raise ValueError(f"{m} recent forecasts but only {n} counted")
-    # The window must be a sub-multiset of the counted forecasts, or the caller mixed data.
-    for percent, seen in Counter(recent_oldest_first).items():
-        if seen > by_percent[percent - MIN_PERCENT]:
-            raise ValueError(f"recent forecasts hold {percent} % more often than counted")
-    if n == 0:
-        return _empty(baseline)
-    if m == 0:
-        raise ValueError("recent_oldest_first must hold at least one forecast when n > 0")
-    return _aggregate_by_percent(
-        by_percent, baseline, window_recency_median(recent_oldest_first, n)
-    )
 
 
 def aggregate_counts_with_recency(
@@ -358,33 +313,21 @@ def aggregate_counts_with_recency(
     recency = float(recency_median)
     if not (math.isfinite(recency) and MIN_PERCENT <= recency <= MAX_PERCENT):
         raise ValueError(f"recency_median must be a percent in 1..99, got {recency_median!r}")
-    return _aggregate_by_percent(by_percent, baseline, recency)
-
-
-def _aggregate_by_percent(
-    by_percent: Sequence[int], baseline: int, recency_median: float
-) -> ScenarioAggregate:
-    """The O(99) statistics of checked counts (n > 0) with the given recency median."""
-    n = sum(by_percent)
-    cumulative: list[int] = []
-    running = 0
-    histogram = [0] * HISTOGRAM_BINS
-    for offset, count in enumerate(by_percent):
-        running += count
-        cumulative.append(running)
-        histogram[_histogram_bin(offset + MIN_PERCENT)] += count
+    cumulative = list(itertools.accumulate(by_percent))
     pairs = [(offset + MIN_PERCENT, c) for offset, c in enumerate(by_percent) if c]
-    median = _median_of_cumulative(cumulative, n)
+    histogram = [0] * HISTOGRAM_BINS
+    for percent, count in pairs:
+        histogram[_histogram_bin(percent)] += count
     return _finish(
         baseline=baseline,
         n=n,
-        median=median,
+        median=_median_of_cumulative(cumulative, n),
         # The weighted sum of ints is exact, so this matches statistics.fmean bit for bit.
         mean=math.fsum(p * c for p, c in pairs) / n,
         mean_logit=math.fsum(_logit_percent(p) * c for p, c in pairs) / n,
         p25=_counts_percentile(cumulative, n, 0.25),
         p75=_counts_percentile(cumulative, n, 0.75),
-        recency_median=recency_median,
+        recency_median=recency,
         above=sum(c for p, c in pairs if p > baseline),
         equal=by_percent[baseline - MIN_PERCENT],
         below=sum(c for p, c in pairs if p < baseline),
