@@ -151,11 +151,6 @@ class Verdict:
         """True when the caller must refuse the submission instead of storing it."""
         return self.status == INVALID
 
-    @property
-    def is_public(self) -> bool:
-        """True when the comment is published at once."""
-        return self.status == CommentStatus.APPROVED
-
 
 # ---------------------------------------------------------------------------------------------
 # Normalisation and tokens
@@ -282,9 +277,6 @@ class PhraseMatcher:
                 target = self._goto[fall].get(token, 0)
                 self._fail[child] = target
                 self._out_link[child] = target if self._terminal[target] else self._out_link[target]
-
-    def __len__(self) -> int:
-        return len(self.entries)
 
     def scan(self, text: str) -> MatchScan:
         """Entries found in `text`, in list order, with the number of automaton steps taken."""
