@@ -4,6 +4,7 @@ from datetime import datetime
 
 from ..extensions import db
 from ..models import ModerationAction, Moderator, Outcome, Scenario, utcnow
+from .audit import record
 
 
 def resolve(
@@ -30,29 +31,14 @@ def resolve(
     scenario.outcome = outcome
     scenario.resolved_by_id = moderator.id if moderator is not None else None
     scenario.resolution_note = note
-    action = ModerationAction(
+    action = record(
+        "resolve" if previous is None else "re-resolve",
+        moderator,
         created_at=now,
-        moderator_id=moderator.id if moderator is not None else None,
-        action="resolve" if previous is None else "re-resolve",
         scenario_id=scenario.id,
         from_status=previous,
         to_status=outcome,
         note=audit_note if audit_note is not None else note,
     )
-    db.session.add(action)
     db.session.flush()
     return action
-
-
-def history(scenario: Scenario) -> list[ModerationAction]:
-    """The scenario's resolution audit rows, oldest first."""
-    return list(
-        db.session.scalars(
-            db.select(ModerationAction)
-            .where(
-                ModerationAction.scenario_id == scenario.id,
-                ModerationAction.action.in_(("resolve", "re-resolve")),
-            )
-            .order_by(ModerationAction.created_at, ModerationAction.id)
-        )
-    )
