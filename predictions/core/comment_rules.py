@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 
+from .validation import COMMENT_MAX
+
 
 class CommentStatus(enum.StrEnum):
     """A comment's stored status: the one vocabulary of the pipeline, the model and the views."""
@@ -46,7 +48,6 @@ INVALID = "invalid"
 MODES = ("pre", "post")
 
 MIN_BODY_CHARS = 1
-MAX_BODY_CHARS = 2000
 DUPLICATE_WINDOW = timedelta(hours=24)
 DEFAULT_MIN_FILL_SECONDS = 3.0
 MAX_LINKS = 2
@@ -60,7 +61,7 @@ MIN_DECISIONS_FOR_RATE = 3
 REASONS: dict[str, str] = {
     "question_closed": "The question is closed to comments.",
     "empty": "The comment is empty.",
-    "too_long": f"The comment is longer than {MAX_BODY_CHARS} characters.",
+    "too_long": f"The comment is longer than {COMMENT_MAX} characters.",
     "duplicate": "The same reader posted the same text in the last 24 hours.",
     "honeypot": "A hidden form field was filled in (likely a bot).",
     "too_fast": "The form was sent faster than a person can type (likely a bot).",
@@ -366,11 +367,11 @@ def _has_visible_text(body: str) -> bool:
 
 
 def check_length(submission: Submission) -> Verdict | None:
-    """1 to MAX_BODY_CHARS code points after stripping; invisible-only text is empty (422)."""
+    """1 to COMMENT_MAX code points after stripping; invisible-only text is empty (422)."""
     body = submission.body.strip()
     if len(body) < MIN_BODY_CHARS or not _has_visible_text(body):
         return Verdict(INVALID, ("empty",))
-    if len(body) > MAX_BODY_CHARS:
+    if len(body) > COMMENT_MAX:
         return Verdict(INVALID, ("too_long",))
     return None
 
