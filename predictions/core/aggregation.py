@@ -13,8 +13,8 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-MIN_PERCENT = 1
-MAX_PERCENT = 99
+from .validation import PERCENT_MAX, PERCENT_MIN, percent_problem
+
 HISTOGRAM_BINS = 20
 HISTOGRAM_WIDTH = 5
 
@@ -46,12 +46,9 @@ class ScenarioAggregate:
 
 def _check_percent(value: object, what: str) -> int:
     """Return value if it is a whole percent in 1..99, else raise ValueError."""
-    # bool is an int subclass; True would silently mean 1 %.
-    if isinstance(value, bool) or not isinstance(value, int):
+    if percent_problem(value):
         raise ValueError(f"{what} must be an int percent in 1..99, got {value!r}")
-    if not MIN_PERCENT <= value <= MAX_PERCENT:
-        raise ValueError(f"{what} must be in 1..99, got {value!r}")
-    return value
+    return value  # type: ignore[return-value]
 
 
 def expit(z: float) -> float:
@@ -243,7 +240,7 @@ def _order_statistic(cumulative: Sequence[int], index: int) -> int:
     # index.  A linear walk is fine: there are only 99 percents.
     for i, running in enumerate(cumulative):
         if running > index:
-            return i + MIN_PERCENT
+            return i + PERCENT_MIN
     raise IndexError(index)
 
 
@@ -259,12 +256,12 @@ def _counts_percentile(cumulative: Sequence[int], n: int, q: float) -> float:
 
 def _counts_by_percent(counts: Mapping[int, int]) -> list[int]:
     """The 99 counts of percents 1..99 from a {percent: count} mapping, checked."""
-    by_percent = [0] * (MAX_PERCENT - MIN_PERCENT + 1)
+    by_percent = [0] * (PERCENT_MAX - PERCENT_MIN + 1)
     for percent, count in counts.items():
         _check_percent(percent, "percent")
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ValueError(f"count for {percent} must be an int >= 0, got {count!r}")
-        by_percent[percent - MIN_PERCENT] = count
+        by_percent[percent - PERCENT_MIN] = count
     return by_percent
 
 
@@ -311,10 +308,10 @@ def aggregate_counts_with_recency(
     if recency_median is None:
         raise ValueError("recency_median is required when n > 0")
     recency = float(recency_median)
-    if not (math.isfinite(recency) and MIN_PERCENT <= recency <= MAX_PERCENT):
+    if not (math.isfinite(recency) and PERCENT_MIN <= recency <= PERCENT_MAX):
         raise ValueError(f"recency_median must be a percent in 1..99, got {recency_median!r}")
     cumulative = list(itertools.accumulate(by_percent))
-    pairs = [(offset + MIN_PERCENT, c) for offset, c in enumerate(by_percent) if c]
+    pairs = [(offset + PERCENT_MIN, c) for offset, c in enumerate(by_percent) if c]
     histogram = [0] * HISTOGRAM_BINS
     for percent, count in pairs:
         histogram[_histogram_bin(percent)] += count
@@ -329,7 +326,7 @@ def aggregate_counts_with_recency(
         p75=_counts_percentile(cumulative, n, 0.75),
         recency_median=recency,
         above=sum(c for p, c in pairs if p > baseline),
-        equal=by_percent[baseline - MIN_PERCENT],
+        equal=by_percent[baseline - PERCENT_MIN],
         below=sum(c for p, c in pairs if p < baseline),
         histogram=histogram,
     )

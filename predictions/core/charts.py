@@ -38,10 +38,10 @@ from datetime import datetime, time, timedelta
 
 from markupsafe import Markup, escape
 
+from .aggregation import HISTOGRAM_BINS, HISTOGRAM_WIDTH
+
 __all__ = ["HISTOGRAM_BINS", "TrendPoint", "histogram_svg", "trend_svg"]
 
-HISTOGRAM_BINS = 20
-BIN_WIDTH = 5
 
 SVG_NS = "http://www.w3.org/2000/svg"
 
@@ -362,12 +362,12 @@ def histogram_svg(
                 **{"class": "max-count"},
             )
         )
-        bin_w = BIN_WIDTH / 100 * (HIST_RIGHT - HIST_LEFT)
+        bin_w = HISTOGRAM_WIDTH / 100 * (HIST_RIGHT - HIST_LEFT)
         parts.append('<g class="bars">')
         for i, count in enumerate(counts):
             height = count / top * plot_h
-            low = i * BIN_WIDTH
-            high = min(low + BIN_WIDTH - 1, 99)
+            low = i * HISTOGRAM_WIDTH
+            high = min(low + HISTOGRAM_WIDTH - 1, 99)
             tooltip = f"{low}–{high} %: {_readers(count)}"
             parts.append(
                 _el(

@@ -17,8 +17,8 @@ from .audit import record
 PASSWORD_MIN = 12
 PASSWORD_MAX = 1024
 NAME_MAX = 40
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
-NAME_MESSAGE = "Use 1 to 40 letters, digits, dots, dashes or underscores."
+NAME_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{NAME_MAX - 1}}}")
+NAME_MESSAGE = f"Use 1 to {NAME_MAX} letters, digits, dots, dashes or underscores."
 # Must match predictions.web.identity.MODERATOR_TOKEN_PREFIX.
 TOKEN_PREFIX = "mod_"
 
