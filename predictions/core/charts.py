@@ -1,31 +1,10 @@
 """Server-rendered inline SVG charts: the crowd's forecasts beside the article's own number.
 
-Standard library and markupsafe only. Both functions return `markupsafe.Markup` holding one
-`<svg role="img">` element that is also well-formed XML (it carries the SVG namespace), so the
-same string can go straight into a Jinja template or be parsed by `xml.etree.ElementTree`.
-
-Rules the output follows, because the page runs under a strict Content-Security-Policy and
-must work without JavaScript:
-- no `<script>`, no `style` attribute or element, no event handlers: colours, line widths and
-  font sizes are SVG presentation attributes (`fill`, `stroke`, `font-size`, ...); `class`
-  attributes are only hooks for the external stylesheet (e.g. `svg.chart { max-width: 36rem }`);
-- responsive: `viewBox`, `width="100%"` and no height, so the browser scales it to the column;
-  text scales with it (the viewBox is only 400 units wide so labels stay legible on phones);
-- accessible name: `aria-labelledby="<prefix>-title <prefix>-desc"` points at the `<title>` and
-  `<desc>` children; the caller still renders the numbers as a data table next to the chart.
-  Hover tooltips are `<title>` children of the bars (histogram) and points (trend);
-- every id starts with `id_prefix + "-"` (the prefix must match `^[a-z0-9-]+$`) so several
-  charts can share a page;
-- every string that reaches the output goes through `markupsafe.escape`, after characters that
-  XML 1.0 forbids (and C1 controls) are dropped, so any title is safe and still parses;
-- colours keep AA contrast on white: article #a14a00 (6.0:1), crowd #0b4f8a (8.4:1), text
-  #3d4750 (9.5:1); bars are a light fill with a #5b7186 outline (5.1:1). The article's marker is
-  always dashed and the crowd's solid, so the two differ by more than colour;
-- coordinates are rounded to 2 decimals (trailing zeros dropped).
-
-Percentages are whole-chart units 0..100 (not probabilities). Invalid input (wrong histogram
-length, negative counts, NaN or out-of-range percentages, bad id prefix, mixed naive/aware
-datetimes) raises ValueError or TypeError: it is a programming error, not reader data.
+Standard library and markupsafe only. Each chart is one `<svg role="img">` in a Markup string that
+is also well-formed XML, so it goes straight into a template or into `xml.etree`. The page runs
+under a strict Content-Security-Policy without JavaScript: no script, style or event handler, only
+presentation attributes, and `class` only as a hook for the stylesheet. Percentages are 0..100;
+invalid input raises ValueError or TypeError, as a programming error rather than reader data.
 """
 
 from __future__ import annotations
@@ -40,11 +19,12 @@ from markupsafe import Markup, escape
 
 from .aggregation import HISTOGRAM_BINS, HISTOGRAM_WIDTH
 
-__all__ = ["HISTOGRAM_BINS", "TrendPoint", "histogram_svg", "trend_svg"]
-
+__all__ = ["TrendPoint", "histogram_svg", "trend_svg"]
 
 SVG_NS = "http://www.w3.org/2000/svg"
 
+# AA contrast on white: article 6.0:1, crowd 8.4:1, text 9.5:1, bar outline 5.1:1. The article's
+# marker is always dashed and the crowd's solid, so the two differ by more than colour.
 ARTICLE_COLOUR = "#a14a00"
 CROWD_COLOUR = "#0b4f8a"
 BAR_FILL = "#c6d4e3"
@@ -55,6 +35,8 @@ GRID_COLOUR = "#dde2e7"
 BAND_OPACITY = 0.2
 DASH = "6 4"
 
+# viewBox units. The SVG is width="100%" with no height, so it scales to the column; 400 units
+# wide keeps the labels legible on phones.
 WIDTH = 400
 FONT_SIZE = 11  # axis ticks, legend
 LABEL_FONT_SIZE = 12  # marker labels, notes
@@ -86,13 +68,11 @@ TREND_MAX_HOVER_POINTS = 60  # beyond this many points, no per-point hover circl
 MIN_TICK_GAP = 70  # viewBox units between an inner date label and the start/end labels
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Every id starts with the caller's prefix, so several charts can share a page.
 _ID_PREFIX = re.compile(r"[a-z0-9-]+")
 # Not XML 1.0 characters (C0 controls except tab/LF/CR, surrogates, U+FFFE/U+FFFF), plus DEL
 # and the C1 controls, which HTML treats as parse errors.
 _NOT_TEXT = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-# --------------------------------------------------------------------------- helpers
 
 
 def _num(value: float) -> str:
@@ -102,8 +82,7 @@ def _num(value: float) -> str:
 
 
 def _text(value: object) -> str:
-    """Escaped text for an element or attribute: CR/CRLF become LF, characters XML cannot carry
-    (and C1 controls) are dropped."""
+    """Escaped text for an element or attribute, without the characters XML cannot carry."""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
     return str(escape(_NOT_TEXT.sub("", text)))
 
@@ -281,9 +260,6 @@ def _line(
     )
 
 
-# --------------------------------------------------------------------------- histogram
-
-
 def _hist_x(percent: float) -> float:
     return HIST_LEFT + percent / 100 * (HIST_RIGHT - HIST_LEFT)
 
@@ -323,15 +299,7 @@ def histogram_svg(
     description: str,
     id_prefix: str,
 ) -> Markup:
-    """Bar chart of readers' forecasts in 20 bins of 5 points, with the article's number.
-
-    Bin i covers [5i, 5i + 5) percent (the last one 95..99); bars are scaled so the tallest is
-    the full plot height, with a gridline labelled with that count. A dashed marker shows the
-    article's `baseline` and a solid one the crowd `median` (omitted when None); when their
-    labels would collide, the median's label moves up a row. Each bar (`class="bar"`) has a
-    `<title>` such as "45–49 %: 12 readers". All-zero counts draw no bars, just the axis, the
-    markers and the note "No forecasts yet".
-    """
+    """Readers' forecasts in 20 bins of 5 points, with the article's and the crowd's markers."""
     id_prefix = _check_id_prefix(id_prefix)
     title = _check_str(title, "title")
     description = _check_str(description, "description")
@@ -454,9 +422,6 @@ def histogram_svg(
     return Markup("".join(parts))
 
 
-# --------------------------------------------------------------------------- trend
-
-
 @dataclass(frozen=True)
 class TrendPoint:
     """The crowd at one moment: median and quartiles in percent, `n` forecasts counted."""
@@ -545,17 +510,9 @@ def trend_svg(
     description: str,
     id_prefix: str,
 ) -> Markup:
-    """The crowd median over time with its interquartile band and the article's baseline.
-
-    Time runs along x from the first to the last point (points are sorted by `at`; all naive or
-    all timezone-aware, shown in their own timezone); percent 0..100 runs up y with gridlines
-    at 0/25/50/75/100. The median is a `<polyline class="median">` with one vertex per point
-    (straight segments between snapshots, not steps); the band is a translucent
-    `<polygon class="band">` along p75 forwards and p25 backwards (2 × points vertices). The
-    article's baseline is a dashed `<line class="baseline">` with a label. A single point (or
-    points all at the same moment) is drawn as a dot with a p25..p75 bar; no points draw the
-    axes, the baseline and the note "No history yet". Up to 60 points get hover circles.
-    """
+    """The crowd median over time with its interquartile band and the article's baseline."""
+    # Straight segments between snapshots, not steps: the median is one vertex per point. The
+    # points may all be naive or all timezone-aware; each is shown in its own timezone.
     id_prefix = _check_id_prefix(id_prefix)
     title = _check_str(title, "title")
     description = _check_str(description, "description")

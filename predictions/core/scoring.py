@@ -89,11 +89,9 @@ def score(p: float, yes: bool) -> Score:
 
 
 def peer_scores(ps: Sequence[float], yes: bool) -> list[float]:
-    """Peer score 100 * n/(n-1) * (ln p_i - ln GM) for each forecaster, in input order.
-
-    GM is the geometric mean of everyone's probability for what happened, so the scores sum to
-    zero. A lone forecaster (n = 1) has no peers to beat and scores 0; n = 0 gives [].
-    """
+    """Peer score 100 * n/(n-1) * (ln p_i - ln GM) for each forecaster, in input order."""
+    # GM is the geometric mean of everyone's probability for what happened, so the scores sum
+    # to zero; a lone forecaster has no peers to beat and scores 0.
     logs = [log_score(p, yes) for p in ps]
     n = len(logs)
     if n <= 1:
@@ -107,12 +105,9 @@ def peer_scores(ps: Sequence[float], yes: bool) -> list[float]:
 def scorecard(
     reader_ps: Sequence[float], article_p: float, crowd_p: float | None, yes: bool
 ) -> ScenarioScorecard:
-    """Score readers, the article and the crowd on one resolved scenario.
-
-    Peer scores are computed among readers only: the article and the crowd are benchmarks, and
-    the crowd median is derived from the readers, so pooling it would count them twice. When
-    crowd_p is None (nobody forecast) crowd, brier_difference and log_ratio are None.
-    """
+    """Score readers, the article and the crowd (None when nobody forecast) on one scenario."""
+    # Peer scores are among readers only: the article and the crowd are benchmarks, and the
+    # crowd median is derived from the readers, so pooling it would count them twice.
     article = score(article_p, yes)
     reader_scores = tuple(score(p, yes) for p in reader_ps)
     readers_n = len(reader_scores)
@@ -176,11 +171,8 @@ def headline(cards: Iterable[ScenarioScorecard]) -> str:
 def leaderboard(
     entries: Iterable[tuple[str, Sequence[tuple[float, float]]]],
 ) -> list[LeaderboardRow]:
-    """Rank readers by mean Brier (ascending), then more resolved scenarios, then name.
-
-    Each entry is (display_name, [(brier, peer), ...]) over that reader's resolved scenarios;
-    readers with no resolved scenario are left off.
-    """
+    """Rank (display_name, [(brier, peer), ...]) entries by mean Brier, count, then name."""
+    # Readers with no resolved scenario are left off; more resolved scenarios rank higher.
     rows = [
         LeaderboardRow(
             display_name=name,

@@ -70,8 +70,8 @@ def populate(
     days: float = 7.0,
     update_share: float = 0.1,
 ) -> Populated:
-    """Add synthetic readers who each forecast every scenario once between now - days and now;
-    update_share of them changed their mind once. Counts move by what was added."""
+    """Add readers who each forecast every scenario once in the last `days`, some twice."""
+    # update_share of them changed their mind once; the counts move by what was added.
     if readers < 0 or days <= 0 or not 0 <= update_share <= 1:
         raise ValueError("readers >= 0, days > 0 and 0 <= update_share <= 1")
     rng = random.Random(seed)

@@ -77,10 +77,8 @@ def _dummy_hash() -> str:
 
 
 def authenticate(name: str, password: str) -> Moderator | None:
-    """The active moderator with this name and password, or None.
-
-    An unknown name still costs one hash verification, so timing does not reveal names.
-    """
+    """The active moderator with this name and password, or None."""
+    # An unknown name still costs one hash verification, so timing does not reveal names.
     moderator = by_name(name)
     stored = moderator.password_hash if moderator is not None else _dummy_hash()
     try:

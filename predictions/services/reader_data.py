@@ -76,12 +76,9 @@ def export(reader: Reader | None) -> dict:
 
 
 def erase(reader: Reader) -> None:
-    """Delete what the reader gave us; the row stays as a pseudonymous tombstone.
-
-    Comments become `deleted` with their text and earlier texts removed; standing forecasts are
-    withdrawn (so they leave the aggregates; past history stays, without anything that could
-    name the reader); flag details are removed; name, token and IP hash are cleared.
-    """
+    """Delete what the reader gave us; the row stays as a pseudonymous tombstone."""
+    # Standing forecasts are withdrawn so they leave the aggregates; past history stays, with
+    # nothing left that could name the reader.
     now = utcnow()
     question_ids = db.session.scalars(
         db.select(Forecast.question_id)

@@ -15,12 +15,10 @@ def resolve(
     now: datetime | None = None,
     audit_note: str | None = None,
 ) -> ModerationAction | None:
-    """Set (or correct) a scenario's outcome and append the audit row; None when nothing changed.
-
-    The first resolution fixes `resolved_at`, the moment whose standing forecasts are scored. A
-    correction ("re-resolve") changes the outcome and note but keeps that moment: the scenario
-    has taken no forecasts since, and scores are always derived, so they follow the new outcome.
-    """
+    """Set (or correct) a scenario's outcome and append the audit row; None when nothing changed."""
+    # The first resolution fixes resolved_at, the moment whose standing forecasts are scored. A
+    # correction keeps that moment: the scenario has taken no forecasts since, and scores are
+    # always derived, so they follow the new outcome.
     outcome = Outcome(outcome).value  # ValueError for anything but yes, no, annulled
     previous = scenario.outcome
     if previous == outcome and scenario.resolution_note == note:
