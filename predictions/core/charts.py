@@ -34,6 +34,9 @@ AXIS_COLOUR = "#5f6b76"
 GRID_COLOUR = "#dde2e7"
 BAND_OPACITY = 0.2
 DASH = "6 4"
+# The paint of a histogram bar and of the crowd's interquartile band, legend swatches included.
+BAR_PAINT = {"fill": BAR_FILL, "stroke": BAR_STROKE, "stroke-width": 1}
+BAND_PAINT = {"fill": CROWD_COLOUR, "fill-opacity": BAND_OPACITY}
 
 # viewBox units. The SVG is width="100%" with no height, so it scales to the column; 400 units
 # wide keeps the labels legible on phones.
@@ -121,20 +124,46 @@ def _halo() -> dict[str, object]:
     }
 
 
+def _empty_note(x: float, y: float, text: str) -> str:
+    """The note a chart shows in place of data it does not have yet."""
+    return _text_el(
+        x,
+        y,
+        text,
+        text_anchor="middle",
+        font_size=LABEL_FONT_SIZE,
+        **{"class": "empty-note"},
+        **_halo(),
+    )
+
+
+def _marker_label(x: float, y: float, text: str, colour: str, anchor: str, **attrs: object) -> str:
+    """The bold label of a marker (the article's number, the crowd median) in its colour."""
+    return _text_el(
+        x,
+        y,
+        text,
+        text_anchor=anchor,
+        fill=colour,
+        font_size=LABEL_FONT_SIZE,
+        font_weight="bold",
+        **{"class": "marker-label"},
+        **attrs,
+    )
+
+
 def _text_width(label: str, font_size: float) -> float:
     return len(label) * font_size * CHAR_WIDTH_EM
 
 
-def _check_id_prefix(id_prefix: object) -> str:
+def _check_names(id_prefix: object, title: object, description: object) -> tuple[str, str, str]:
+    """The chart's id prefix, title and description, checked."""
     if not isinstance(id_prefix, str) or not _ID_PREFIX.fullmatch(id_prefix):
         raise ValueError(f"id_prefix must match ^[a-z0-9-]+$, got {id_prefix!r}")
-    return id_prefix
-
-
-def _check_str(value: object, what: str) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{what} must be a str, got {type(value).__name__}")
-    return value
+    for what, value in (("title", title), ("description", description)):
+        if not isinstance(value, str):
+            raise TypeError(f"{what} must be a str, got {type(value).__name__}")
+    return id_prefix, title, description  # type: ignore[return-value]
 
 
 def _check_percent(value: object, what: str) -> float:
@@ -199,35 +228,10 @@ def _legend(items: Sequence[tuple[str, str]], y: float) -> str:
             parts.append(_line(x, mid, x + swatch, mid, ARTICLE_COLOUR, 2, dashed=True))
         elif kind == "crowd":
             parts.append(_line(x, mid, x + swatch, mid, CROWD_COLOUR, 2))
-        elif kind == "bar":
-            parts.append(
-                _el(
-                    "rect",
-                    {
-                        "x": float(x + 3),
-                        "y": float(mid - 5),
-                        "width": 12,
-                        "height": 10,
-                        "fill": BAR_FILL,
-                        "stroke": BAR_STROKE,
-                        "stroke-width": 1,
-                    },
-                )
-            )
-        else:  # band
-            parts.append(
-                _el(
-                    "rect",
-                    {
-                        "x": float(x + 1),
-                        "y": float(mid - 5),
-                        "width": 16,
-                        "height": 10,
-                        "fill": CROWD_COLOUR,
-                        "fill-opacity": BAND_OPACITY,
-                    },
-                )
-            )
+        else:  # a bar or the band, as a box inset in the swatch
+            inset, paint = (3, BAR_PAINT) if kind == "bar" else (1, BAND_PAINT)
+            box = {"x": float(x + inset), "y": float(mid - 5), "width": swatch - 2 * inset}
+            parts.append(_el("rect", {**box, "height": 10, **paint}))
         parts.append(_text_el(x + swatch + gap, y, label))
         x += width + spacing
     parts.append("</g>")
@@ -300,9 +304,7 @@ def histogram_svg(
     id_prefix: str,
 ) -> Markup:
     """Readers' forecasts in 20 bins of 5 points, with the article's and the crowd's markers."""
-    id_prefix = _check_id_prefix(id_prefix)
-    title = _check_str(title, "title")
-    description = _check_str(description, "description")
+    id_prefix, title, description = _check_names(id_prefix, title, description)
     counts = list(histogram)
     if len(counts) != HISTOGRAM_BINS:
         raise ValueError(f"histogram must have {HISTOGRAM_BINS} bins, got {len(counts)}")
@@ -346,9 +348,7 @@ def histogram_svg(
                         "y": float(HIST_BOTTOM - height),
                         "width": float(bin_w - 2),
                         "height": float(height),
-                        "fill": BAR_FILL,
-                        "stroke": BAR_STROKE,
-                        "stroke-width": 1,
+                        **BAR_PAINT,
                     },
                     _el("title", {}, _text(tooltip)),
                 )
@@ -356,14 +356,8 @@ def histogram_svg(
         parts.append("</g>")
     else:
         parts.append(
-            _text_el(
-                (HIST_LEFT + HIST_RIGHT) / 2,
-                (HIST_TOP + HIST_BOTTOM) / 2,
-                "No forecasts yet",
-                text_anchor="middle",
-                font_size=LABEL_FONT_SIZE,
-                **{"class": "empty-note"},
-                **_halo(),
+            _empty_note(
+                (HIST_LEFT + HIST_RIGHT) / 2, (HIST_TOP + HIST_BOTTOM) / 2, "No forecasts yet"
             )
         )
 
@@ -399,18 +393,7 @@ def histogram_svg(
         parts.append(
             _line(x, HIST_TOP - 4, x, HIST_BOTTOM, colour, 2, dashed=dashed, cls="marker-line")
         )
-        parts.append(
-            _text_el(
-                label.x,
-                row,
-                text,
-                text_anchor="middle",
-                fill=colour,
-                font_size=LABEL_FONT_SIZE,
-                font_weight="bold",
-                **{"class": "marker-label"},
-            )
-        )
+        parts.append(_marker_label(label.x, row, text, colour, "middle"))
         parts.append("</g>")
 
     parts.append(
@@ -502,6 +485,21 @@ def _point_tooltip(point: TrendPoint) -> str:
     )
 
 
+def _median_dot(cls: str, x: float, point: TrendPoint, radius: float) -> str:
+    """The crowd median at one point as a dot, its numbers in a hover tooltip."""
+    return _el(
+        "circle",
+        {
+            "class": cls,
+            "cx": float(x),
+            "cy": float(_trend_y(point.median)),
+            "r": radius,
+            "fill": CROWD_COLOUR,
+        },
+        _el("title", {}, _text(_point_tooltip(point))),
+    )
+
+
 def trend_svg(
     points: Sequence[TrendPoint],
     *,
@@ -513,9 +511,7 @@ def trend_svg(
     """The crowd median over time with its interquartile band and the article's baseline."""
     # Straight segments between snapshots, not steps: the median is one vertex per point. The
     # points may all be naive or all timezone-aware; each is shown in its own timezone.
-    id_prefix = _check_id_prefix(id_prefix)
-    title = _check_str(title, "title")
-    description = _check_str(description, "description")
+    id_prefix, title, description = _check_names(id_prefix, title, description)
     baseline = _check_percent(baseline, "baseline")
     pts = list(points)
     for point in pts:
@@ -559,17 +555,7 @@ def trend_svg(
     span = (pts[-1].at - pts[0].at).total_seconds() if pts else 0.0
     centre = (TREND_LEFT + TREND_RIGHT) / 2
     if not pts:
-        parts.append(
-            _text_el(
-                centre,
-                (TREND_TOP + TREND_BOTTOM) / 2 - 8,
-                "No history yet",
-                text_anchor="middle",
-                font_size=LABEL_FONT_SIZE,
-                **{"class": "empty-note"},
-                **_halo(),
-            )
-        )
+        parts.append(_empty_note(centre, (TREND_TOP + TREND_BOTTOM) / 2 - 8, "No history yet"))
     elif span <= 0:
         last = pts[-1]
         parts.append(
@@ -581,24 +567,11 @@ def trend_svg(
                     "y": float(_trend_y(max(last.p25, last.p75))),
                     "width": 12,
                     "height": float(abs(_trend_y(last.p25) - _trend_y(last.p75))),
-                    "fill": CROWD_COLOUR,
-                    "fill-opacity": BAND_OPACITY,
+                    **BAND_PAINT,
                 },
             )
         )
-        parts.append(
-            _el(
-                "circle",
-                {
-                    "class": "median-point",
-                    "cx": float(centre),
-                    "cy": float(_trend_y(last.median)),
-                    "r": 4,
-                    "fill": CROWD_COLOUR,
-                },
-                _el("title", {}, _text(_point_tooltip(last))),
-            )
-        )
+        parts.append(_median_dot("median-point", centre, last, 4))
     else:
         plot_w = TREND_RIGHT - TREND_LEFT
         xs = [TREND_LEFT + (p.at - pts[0].at).total_seconds() / span * plot_w for p in pts]
@@ -611,8 +584,7 @@ def trend_svg(
                 {
                     "class": "band",
                     "points": " ".join(upper + lower[::-1]),
-                    "fill": CROWD_COLOUR,
-                    "fill-opacity": BAND_OPACITY,
+                    **BAND_PAINT,
                     "stroke": "none",
                 },
             )
@@ -633,19 +605,7 @@ def trend_svg(
         if len(pts) <= TREND_MAX_HOVER_POINTS:
             parts.append('<g class="points">')
             for x, point in zip(xs, pts, strict=True):
-                parts.append(
-                    _el(
-                        "circle",
-                        {
-                            "class": "point",
-                            "cx": float(x),
-                            "cy": float(_trend_y(point.median)),
-                            "r": 2.5,
-                            "fill": CROWD_COLOUR,
-                        },
-                        _el("title", {}, _text(_point_tooltip(point))),
-                    )
-                )
+                parts.append(_median_dot("point", x, point, 2.5))
             parts.append("</g>")
 
     # The article's baseline, drawn over the crowd so it is never hidden.
@@ -656,16 +616,8 @@ def trend_svg(
         _line(TREND_LEFT, y, TREND_RIGHT, y, ARTICLE_COLOUR, 2, dashed=True, cls="baseline")
     )
     parts.append(
-        _text_el(
-            TREND_RIGHT,
-            label_y,
-            f"Article {_pct(baseline)}",
-            text_anchor="end",
-            fill=ARTICLE_COLOUR,
-            font_size=LABEL_FONT_SIZE,
-            font_weight="bold",
-            **{"class": "marker-label"},
-            **_halo(),
+        _marker_label(
+            TREND_RIGHT, label_y, f"Article {_pct(baseline)}", ARTICLE_COLOUR, "end", **_halo()
         )
     )
     parts.append("</g>")
