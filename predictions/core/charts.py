@@ -1,10 +1,8 @@
 """Server-rendered inline SVG charts: the crowd's forecasts beside the article's own number.
 
-Standard library and markupsafe only. Each chart is one `<svg role="img">` in a Markup string that
-is also well-formed XML, so it goes straight into a template or into `xml.etree`. The page runs
-under a strict Content-Security-Policy without JavaScript: no script, style or event handler, only
-presentation attributes, and `class` only as a hook for the stylesheet. Percentages are 0..100;
-invalid input raises ValueError or TypeError, as a programming error rather than reader data.
+Standard library and markupsafe only. Each chart is one `<svg role="img">` that is also well-formed
+XML, with no script, style or event handler (the page runs under a strict CSP, without JavaScript)
+and `class` only as a hook for the stylesheet. Invalid input raises ValueError or TypeError.
 """
 
 from __future__ import annotations
