@@ -12,7 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from .core.question_file import QuestionFileError, parse_question
 from .errors import Invalid
 from .extensions import db
-from .models import Moderator, Outcome, QuestionStatus
+from .models import Outcome, QuestionStatus
 from .services import comments as comment_service
 from .services import health, resolution
 from .services import moderators as moderators_service
@@ -136,7 +136,7 @@ def resolve_command(slug: str, key: str, outcome: str, note: str, moderator_name
         raise click.ClickException(f"{slug} has no scenario {key!r}")
     moderator = None
     if moderator_name is not None:
-        moderator = db.session.scalar(db.select(Moderator).filter_by(name=moderator_name))
+        moderator = moderators_service.by_name(moderator_name)
         if moderator is None or not moderator.is_active or not moderator.is_admin:
             raise click.ClickException(f"{moderator_name!r} is not an active admin")
     previous = scenario.outcome

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON, DateTime, TypeDecorator
 
 from .core.comment_rules import CommentStatus
+from .core.validation import DISPLAY_NAME_MAX
 from .extensions import db
 
 
@@ -181,7 +182,7 @@ class Reader(db.Model):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_reader_id)
     # Only a hash of the bearer token is kept; the token itself is shown once.
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str | None] = mapped_column(String(40))
+    display_name: Mapped[str | None] = mapped_column(String(DISPLAY_NAME_MAX))
     # HMAC of the /24 (IPv4) or /48 (IPv6) prefix: enough for abuse limits, never the address.
     ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -232,7 +233,7 @@ class Comment(db.Model):
     reader_id: Mapped[str] = mapped_column(ForeignKey("readers.id", ondelete="CASCADE"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
-    display_name: Mapped[str | None] = mapped_column(String(40))
+    display_name: Mapped[str | None] = mapped_column(String(DISPLAY_NAME_MAX))
     status: Mapped[str] = mapped_column(String(16), default=CommentStatus.PENDING)
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     # The author's active forecasts (key -> percent) when the comment was posted.

@@ -10,12 +10,11 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-MIN_PERCENT = 1
-MAX_PERCENT = 99
+from .validation import PERCENT_MAX, PERCENT_MIN, percent_problem
+
 HISTOGRAM_BINS = 20
 HISTOGRAM_WIDTH = 5
 
@@ -47,22 +46,9 @@ class ScenarioAggregate:
 
 def _check_percent(value: object, what: str) -> int:
     """Return value if it is a whole percent in 1..99, else raise ValueError."""
-    # bool is an int subclass; True would silently mean 1 %.
-    if isinstance(value, bool) or not isinstance(value, int):
+    if percent_problem(value):
         raise ValueError(f"{what} must be an int percent in 1..99, got {value!r}")
-    if not MIN_PERCENT <= value <= MAX_PERCENT:
-        raise ValueError(f"{what} must be in 1..99, got {value!r}")
-    return value
-
-
-def percent_to_probability(percent: int) -> float:
-    """Convert a whole percent in 1..99 to a probability in (0, 1)."""
-    return _check_percent(percent, "percent") / 100
-
-
-def logit(p: float) -> float:
-    """Log-odds of a probability in (0, 1)."""
-    return math.log(p) - math.log1p(-p)
+    return value  # type: ignore[return-value]
 
 
 def expit(z: float) -> float:
@@ -72,13 +58,6 @@ def expit(z: float) -> float:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
     return e / (1.0 + e)
-
-
-def geometric_mean_of_odds(probabilities: Sequence[float]) -> float:
-    """Probability whose odds are the geometric mean of the odds, expit(mean(logit p))."""
-    if not probabilities:
-        raise ValueError("geometric_mean_of_odds of no probabilities")
-    return expit(math.fsum(logit(p) for p in probabilities) / len(probabilities))
 
 
 def _logit_percent(percent: int) -> float:
@@ -261,7 +240,7 @@ def _order_statistic(cumulative: Sequence[int], index: int) -> int:
     # index.  A linear walk is fine: there are only 99 percents.
     for i, running in enumerate(cumulative):
         if running > index:
-            return i + MIN_PERCENT
+            return i + PERCENT_MIN
     raise IndexError(index)
 
 
@@ -277,12 +256,12 @@ def _counts_percentile(cumulative: Sequence[int], n: int, q: float) -> float:
 
 def _counts_by_percent(counts: Mapping[int, int]) -> list[int]:
     """The 99 counts of percents 1..99 from a {percent: count} mapping, checked."""
-    by_percent = [0] * (MAX_PERCENT - MIN_PERCENT + 1)
+    by_percent = [0] * (PERCENT_MAX - PERCENT_MIN + 1)
     for percent, count in counts.items():
         _check_percent(percent, "percent")
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ValueError(f"count for {percent} must be an int >= 0, got {count!r}")
-        by_percent[percent - MIN_PERCENT] = count
+        by_percent[percent - PERCENT_MIN] = count
     return by_percent
 
 
@@ -302,6 +281,9 @@ def counts_median(counts: Mapping[int, int]) -> float | None:
 
 def window_recency_median(recent_oldest_first: Sequence[int], n: int) -> float:
     """Recency-weighted median of the newest m <= n of n active percents, oldest first."""
+    # The window gets the exact weights of ranks n-m+1..n; older readers are left out (each
+    # weighs at most exp(sqrt(n-m) - sqrt(n))), so m == n is exact and m = recency_window(n)
+    # leaves out less than its tolerance of the total weight.
     for percent in recent_oldest_first:
         _check_percent(percent, "recent percent")
     m = len(recent_oldest_first)
@@ -310,36 +292,6 @@ def window_recency_median(recent_oldest_first: Sequence[int], n: int) -> float:
     if m > n:
         raise ValueError(f"{m} recent forecasts but only {n} counted")
     return float(weighted_median(recent_oldest_first, _window_weights(n, m)))
-
-
-def aggregate_counts(
-    counts: Mapping[int, int], baseline: int, recent_oldest_first: Sequence[int]
-) -> ScenarioAggregate:
-    """Aggregate from per-percent counts in O(99), recency median from the newest window."""
-    # counts maps percent -> readers whose active forecast is that percent.  Everything but
-    # recency_median is exact.  recent_oldest_first holds the newest m <= n active percents
-    # in time order, weighted with the exact weights of ranks n-m+1..n; older readers are
-    # left out (each weighs at most exp(sqrt(n-m) - sqrt(n))), so m == n is exact and
-    # m = recency_window(n) leaves out less than its tolerance of the total weight.
-    _check_percent(baseline, "baseline")
-    by_percent = _counts_by_percent(counts)
-    for percent in recent_oldest_first:
-        _check_percent(percent, "recent percent")
-    n = sum(by_percent)
-    m = len(recent_oldest_first)
-    if m > n:
-        raise ValueError(f"{m} recent forecasts but only {n} counted")
-    # The window must be a sub-multiset of the counted forecasts, or the caller mixed data.
-    for percent, seen in Counter(recent_oldest_first).items():
-        if seen > by_percent[percent - MIN_PERCENT]:
-            raise ValueError(f"recent forecasts hold {percent} % more often than counted")
-    if n == 0:
-        return _empty(baseline)
-    if m == 0:
-        raise ValueError("recent_oldest_first must hold at least one forecast when n > 0")
-    return _aggregate_by_percent(
-        by_percent, baseline, window_recency_median(recent_oldest_first, n)
-    )
 
 
 def aggregate_counts_with_recency(
@@ -356,37 +308,25 @@ def aggregate_counts_with_recency(
     if recency_median is None:
         raise ValueError("recency_median is required when n > 0")
     recency = float(recency_median)
-    if not (math.isfinite(recency) and MIN_PERCENT <= recency <= MAX_PERCENT):
+    if not (math.isfinite(recency) and PERCENT_MIN <= recency <= PERCENT_MAX):
         raise ValueError(f"recency_median must be a percent in 1..99, got {recency_median!r}")
-    return _aggregate_by_percent(by_percent, baseline, recency)
-
-
-def _aggregate_by_percent(
-    by_percent: Sequence[int], baseline: int, recency_median: float
-) -> ScenarioAggregate:
-    """The O(99) statistics of checked counts (n > 0) with the given recency median."""
-    n = sum(by_percent)
-    cumulative: list[int] = []
-    running = 0
+    cumulative = list(itertools.accumulate(by_percent))
+    pairs = [(offset + PERCENT_MIN, c) for offset, c in enumerate(by_percent) if c]
     histogram = [0] * HISTOGRAM_BINS
-    for offset, count in enumerate(by_percent):
-        running += count
-        cumulative.append(running)
-        histogram[_histogram_bin(offset + MIN_PERCENT)] += count
-    pairs = [(offset + MIN_PERCENT, c) for offset, c in enumerate(by_percent) if c]
-    median = _median_of_cumulative(cumulative, n)
+    for percent, count in pairs:
+        histogram[_histogram_bin(percent)] += count
     return _finish(
         baseline=baseline,
         n=n,
-        median=median,
+        median=_median_of_cumulative(cumulative, n),
         # The weighted sum of ints is exact, so this matches statistics.fmean bit for bit.
         mean=math.fsum(p * c for p, c in pairs) / n,
         mean_logit=math.fsum(_logit_percent(p) * c for p, c in pairs) / n,
         p25=_counts_percentile(cumulative, n, 0.25),
         p75=_counts_percentile(cumulative, n, 0.75),
-        recency_median=recency_median,
+        recency_median=recency,
         above=sum(c for p, c in pairs if p > baseline),
-        equal=by_percent[baseline - MIN_PERCENT],
+        equal=by_percent[baseline - PERCENT_MIN],
         below=sum(c for p, c in pairs if p < baseline),
         histogram=histogram,
     )

@@ -1,31 +1,8 @@
 """Server-rendered inline SVG charts: the crowd's forecasts beside the article's own number.
 
-Standard library and markupsafe only. Both functions return `markupsafe.Markup` holding one
-`<svg role="img">` element that is also well-formed XML (it carries the SVG namespace), so the
-same string can go straight into a Jinja template or be parsed by `xml.etree.ElementTree`.
-
-Rules the output follows, because the page runs under a strict Content-Security-Policy and
-must work without JavaScript:
-- no `<script>`, no `style` attribute or element, no event handlers: colours, line widths and
-  font sizes are SVG presentation attributes (`fill`, `stroke`, `font-size`, ...); `class`
-  attributes are only hooks for the external stylesheet (e.g. `svg.chart { max-width: 36rem }`);
-- responsive: `viewBox`, `width="100%"` and no height, so the browser scales it to the column;
-  text scales with it (the viewBox is only 400 units wide so labels stay legible on phones);
-- accessible name: `aria-labelledby="<prefix>-title <prefix>-desc"` points at the `<title>` and
-  `<desc>` children; the caller still renders the numbers as a data table next to the chart.
-  Hover tooltips are `<title>` children of the bars (histogram) and points (trend);
-- every id starts with `id_prefix + "-"` (the prefix must match `^[a-z0-9-]+$`) so several
-  charts can share a page;
-- every string that reaches the output goes through `markupsafe.escape`, after characters that
-  XML 1.0 forbids (and C1 controls) are dropped, so any title is safe and still parses;
-- colours keep AA contrast on white: article #a14a00 (6.0:1), crowd #0b4f8a (8.4:1), text
-  #3d4750 (9.5:1); bars are a light fill with a #5b7186 outline (5.1:1). The article's marker is
-  always dashed and the crowd's solid, so the two differ by more than colour;
-- coordinates are rounded to 2 decimals (trailing zeros dropped).
-
-Percentages are whole-chart units 0..100 (not probabilities). Invalid input (wrong histogram
-length, negative counts, NaN or out-of-range percentages, bad id prefix, mixed naive/aware
-datetimes) raises ValueError or TypeError: it is a programming error, not reader data.
+Standard library and markupsafe only. Each chart is one `<svg role="img">` that is also well-formed
+XML, with no script, style or event handler (the page runs under a strict CSP, without JavaScript)
+and `class` only as a hook for the stylesheet. Invalid input raises ValueError or TypeError.
 """
 
 from __future__ import annotations
@@ -38,13 +15,14 @@ from datetime import datetime, time, timedelta
 
 from markupsafe import Markup, escape
 
-__all__ = ["HISTOGRAM_BINS", "TrendPoint", "histogram_svg", "trend_svg"]
+from .aggregation import HISTOGRAM_BINS, HISTOGRAM_WIDTH
 
-HISTOGRAM_BINS = 20
-BIN_WIDTH = 5
+__all__ = ["TrendPoint", "histogram_svg", "trend_svg"]
 
 SVG_NS = "http://www.w3.org/2000/svg"
 
+# AA contrast on white: article 6.0:1, crowd 8.4:1, text 9.5:1, bar outline 5.1:1. The article's
+# marker is always dashed and the crowd's solid, so the two differ by more than colour.
 ARTICLE_COLOUR = "#a14a00"
 CROWD_COLOUR = "#0b4f8a"
 BAR_FILL = "#c6d4e3"
@@ -54,7 +32,12 @@ AXIS_COLOUR = "#5f6b76"
 GRID_COLOUR = "#dde2e7"
 BAND_OPACITY = 0.2
 DASH = "6 4"
+# The paint of a histogram bar and of the crowd's interquartile band, legend swatches included.
+BAR_PAINT = {"fill": BAR_FILL, "stroke": BAR_STROKE, "stroke-width": 1}
+BAND_PAINT = {"fill": CROWD_COLOUR, "fill-opacity": BAND_OPACITY}
 
+# viewBox units. The SVG is width="100%" with no height, so it scales to the column; 400 units
+# wide keeps the labels legible on phones.
 WIDTH = 400
 FONT_SIZE = 11  # axis ticks, legend
 LABEL_FONT_SIZE = 12  # marker labels, notes
@@ -86,13 +69,11 @@ TREND_MAX_HOVER_POINTS = 60  # beyond this many points, no per-point hover circl
 MIN_TICK_GAP = 70  # viewBox units between an inner date label and the start/end labels
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Every id starts with the caller's prefix, so several charts can share a page.
 _ID_PREFIX = re.compile(r"[a-z0-9-]+")
 # Not XML 1.0 characters (C0 controls except tab/LF/CR, surrogates, U+FFFE/U+FFFF), plus DEL
 # and the C1 controls, which HTML treats as parse errors.
 _NOT_TEXT = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-# --------------------------------------------------------------------------- helpers
 
 
 def _num(value: float) -> str:
@@ -102,8 +83,7 @@ def _num(value: float) -> str:
 
 
 def _text(value: object) -> str:
-    """Escaped text for an element or attribute: CR/CRLF become LF, characters XML cannot carry
-    (and C1 controls) are dropped."""
+    """Escaped text for an element or attribute, without the characters XML cannot carry."""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
     return str(escape(_NOT_TEXT.sub("", text)))
 
@@ -142,20 +122,46 @@ def _halo() -> dict[str, object]:
     }
 
 
+def _empty_note(x: float, y: float, text: str) -> str:
+    """The note a chart shows in place of data it does not have yet."""
+    return _text_el(
+        x,
+        y,
+        text,
+        text_anchor="middle",
+        font_size=LABEL_FONT_SIZE,
+        **{"class": "empty-note"},
+        **_halo(),
+    )
+
+
+def _marker_label(x: float, y: float, text: str, colour: str, anchor: str, **attrs: object) -> str:
+    """The bold label of a marker (the article's number, the crowd median) in its colour."""
+    return _text_el(
+        x,
+        y,
+        text,
+        text_anchor=anchor,
+        fill=colour,
+        font_size=LABEL_FONT_SIZE,
+        font_weight="bold",
+        **{"class": "marker-label"},
+        **attrs,
+    )
+
+
 def _text_width(label: str, font_size: float) -> float:
     return len(label) * font_size * CHAR_WIDTH_EM
 
 
-def _check_id_prefix(id_prefix: object) -> str:
+def _check_names(id_prefix: object, title: object, description: object) -> tuple[str, str, str]:
+    """The chart's id prefix, title and description, checked."""
     if not isinstance(id_prefix, str) or not _ID_PREFIX.fullmatch(id_prefix):
         raise ValueError(f"id_prefix must match ^[a-z0-9-]+$, got {id_prefix!r}")
-    return id_prefix
-
-
-def _check_str(value: object, what: str) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{what} must be a str, got {type(value).__name__}")
-    return value
+    for what, value in (("title", title), ("description", description)):
+        if not isinstance(value, str):
+            raise TypeError(f"{what} must be a str, got {type(value).__name__}")
+    return id_prefix, title, description  # type: ignore[return-value]
 
 
 def _check_percent(value: object, what: str) -> float:
@@ -220,35 +226,10 @@ def _legend(items: Sequence[tuple[str, str]], y: float) -> str:
             parts.append(_line(x, mid, x + swatch, mid, ARTICLE_COLOUR, 2, dashed=True))
         elif kind == "crowd":
             parts.append(_line(x, mid, x + swatch, mid, CROWD_COLOUR, 2))
-        elif kind == "bar":
-            parts.append(
-                _el(
-                    "rect",
-                    {
-                        "x": float(x + 3),
-                        "y": float(mid - 5),
-                        "width": 12,
-                        "height": 10,
-                        "fill": BAR_FILL,
-                        "stroke": BAR_STROKE,
-                        "stroke-width": 1,
-                    },
-                )
-            )
-        else:  # band
-            parts.append(
-                _el(
-                    "rect",
-                    {
-                        "x": float(x + 1),
-                        "y": float(mid - 5),
-                        "width": 16,
-                        "height": 10,
-                        "fill": CROWD_COLOUR,
-                        "fill-opacity": BAND_OPACITY,
-                    },
-                )
-            )
+        else:  # a bar or the band, as a box inset in the swatch
+            inset, paint = (3, BAR_PAINT) if kind == "bar" else (1, BAND_PAINT)
+            box = {"x": float(x + inset), "y": float(mid - 5), "width": swatch - 2 * inset}
+            parts.append(_el("rect", {**box, "height": 10, **paint}))
         parts.append(_text_el(x + swatch + gap, y, label))
         x += width + spacing
     parts.append("</g>")
@@ -279,9 +260,6 @@ def _line(
             "stroke-dasharray": DASH if dashed else None,
         },
     )
-
-
-# --------------------------------------------------------------------------- histogram
 
 
 def _hist_x(percent: float) -> float:
@@ -323,18 +301,8 @@ def histogram_svg(
     description: str,
     id_prefix: str,
 ) -> Markup:
-    """Bar chart of readers' forecasts in 20 bins of 5 points, with the article's number.
-
-    Bin i covers [5i, 5i + 5) percent (the last one 95..99); bars are scaled so the tallest is
-    the full plot height, with a gridline labelled with that count. A dashed marker shows the
-    article's `baseline` and a solid one the crowd `median` (omitted when None); when their
-    labels would collide, the median's label moves up a row. Each bar (`class="bar"`) has a
-    `<title>` such as "45–49 %: 12 readers". All-zero counts draw no bars, just the axis, the
-    markers and the note "No forecasts yet".
-    """
-    id_prefix = _check_id_prefix(id_prefix)
-    title = _check_str(title, "title")
-    description = _check_str(description, "description")
+    """Readers' forecasts in 20 bins of 5 points, with the article's and the crowd's markers."""
+    id_prefix, title, description = _check_names(id_prefix, title, description)
     counts = list(histogram)
     if len(counts) != HISTOGRAM_BINS:
         raise ValueError(f"histogram must have {HISTOGRAM_BINS} bins, got {len(counts)}")
@@ -362,12 +330,12 @@ def histogram_svg(
                 **{"class": "max-count"},
             )
         )
-        bin_w = BIN_WIDTH / 100 * (HIST_RIGHT - HIST_LEFT)
+        bin_w = HISTOGRAM_WIDTH / 100 * (HIST_RIGHT - HIST_LEFT)
         parts.append('<g class="bars">')
         for i, count in enumerate(counts):
             height = count / top * plot_h
-            low = i * BIN_WIDTH
-            high = min(low + BIN_WIDTH - 1, 99)
+            low = i * HISTOGRAM_WIDTH
+            high = min(low + HISTOGRAM_WIDTH - 1, 99)
             tooltip = f"{low}–{high} %: {_readers(count)}"
             parts.append(
                 _el(
@@ -378,9 +346,7 @@ def histogram_svg(
                         "y": float(HIST_BOTTOM - height),
                         "width": float(bin_w - 2),
                         "height": float(height),
-                        "fill": BAR_FILL,
-                        "stroke": BAR_STROKE,
-                        "stroke-width": 1,
+                        **BAR_PAINT,
                     },
                     _el("title", {}, _text(tooltip)),
                 )
@@ -388,14 +354,8 @@ def histogram_svg(
         parts.append("</g>")
     else:
         parts.append(
-            _text_el(
-                (HIST_LEFT + HIST_RIGHT) / 2,
-                (HIST_TOP + HIST_BOTTOM) / 2,
-                "No forecasts yet",
-                text_anchor="middle",
-                font_size=LABEL_FONT_SIZE,
-                **{"class": "empty-note"},
-                **_halo(),
+            _empty_note(
+                (HIST_LEFT + HIST_RIGHT) / 2, (HIST_TOP + HIST_BOTTOM) / 2, "No forecasts yet"
             )
         )
 
@@ -431,18 +391,7 @@ def histogram_svg(
         parts.append(
             _line(x, HIST_TOP - 4, x, HIST_BOTTOM, colour, 2, dashed=dashed, cls="marker-line")
         )
-        parts.append(
-            _text_el(
-                label.x,
-                row,
-                text,
-                text_anchor="middle",
-                fill=colour,
-                font_size=LABEL_FONT_SIZE,
-                font_weight="bold",
-                **{"class": "marker-label"},
-            )
-        )
+        parts.append(_marker_label(label.x, row, text, colour, "middle"))
         parts.append("</g>")
 
     parts.append(
@@ -452,9 +401,6 @@ def histogram_svg(
     )
     parts.append("</svg>")
     return Markup("".join(parts))
-
-
-# --------------------------------------------------------------------------- trend
 
 
 @dataclass(frozen=True)
@@ -537,6 +483,21 @@ def _point_tooltip(point: TrendPoint) -> str:
     )
 
 
+def _median_dot(cls: str, x: float, point: TrendPoint, radius: float) -> str:
+    """The crowd median at one point as a dot, its numbers in a hover tooltip."""
+    return _el(
+        "circle",
+        {
+            "class": cls,
+            "cx": float(x),
+            "cy": float(_trend_y(point.median)),
+            "r": radius,
+            "fill": CROWD_COLOUR,
+        },
+        _el("title", {}, _text(_point_tooltip(point))),
+    )
+
+
 def trend_svg(
     points: Sequence[TrendPoint],
     *,
@@ -545,20 +506,10 @@ def trend_svg(
     description: str,
     id_prefix: str,
 ) -> Markup:
-    """The crowd median over time with its interquartile band and the article's baseline.
-
-    Time runs along x from the first to the last point (points are sorted by `at`; all naive or
-    all timezone-aware, shown in their own timezone); percent 0..100 runs up y with gridlines
-    at 0/25/50/75/100. The median is a `<polyline class="median">` with one vertex per point
-    (straight segments between snapshots, not steps); the band is a translucent
-    `<polygon class="band">` along p75 forwards and p25 backwards (2 × points vertices). The
-    article's baseline is a dashed `<line class="baseline">` with a label. A single point (or
-    points all at the same moment) is drawn as a dot with a p25..p75 bar; no points draw the
-    axes, the baseline and the note "No history yet". Up to 60 points get hover circles.
-    """
-    id_prefix = _check_id_prefix(id_prefix)
-    title = _check_str(title, "title")
-    description = _check_str(description, "description")
+    """The crowd median over time with its interquartile band and the article's baseline."""
+    # Straight segments between snapshots, not steps: the median is one vertex per point. The
+    # points may all be naive or all timezone-aware; each is shown in its own timezone.
+    id_prefix, title, description = _check_names(id_prefix, title, description)
     baseline = _check_percent(baseline, "baseline")
     pts = list(points)
     for point in pts:
@@ -602,17 +553,7 @@ def trend_svg(
     span = (pts[-1].at - pts[0].at).total_seconds() if pts else 0.0
     centre = (TREND_LEFT + TREND_RIGHT) / 2
     if not pts:
-        parts.append(
-            _text_el(
-                centre,
-                (TREND_TOP + TREND_BOTTOM) / 2 - 8,
-                "No history yet",
-                text_anchor="middle",
-                font_size=LABEL_FONT_SIZE,
-                **{"class": "empty-note"},
-                **_halo(),
-            )
-        )
+        parts.append(_empty_note(centre, (TREND_TOP + TREND_BOTTOM) / 2 - 8, "No history yet"))
     elif span <= 0:
         last = pts[-1]
         parts.append(
@@ -624,24 +565,11 @@ def trend_svg(
                     "y": float(_trend_y(max(last.p25, last.p75))),
                     "width": 12,
                     "height": float(abs(_trend_y(last.p25) - _trend_y(last.p75))),
-                    "fill": CROWD_COLOUR,
-                    "fill-opacity": BAND_OPACITY,
+                    **BAND_PAINT,
                 },
             )
         )
-        parts.append(
-            _el(
-                "circle",
-                {
-                    "class": "median-point",
-                    "cx": float(centre),
-                    "cy": float(_trend_y(last.median)),
-                    "r": 4,
-                    "fill": CROWD_COLOUR,
-                },
-                _el("title", {}, _text(_point_tooltip(last))),
-            )
-        )
+        parts.append(_median_dot("median-point", centre, last, 4))
     else:
         plot_w = TREND_RIGHT - TREND_LEFT
         xs = [TREND_LEFT + (p.at - pts[0].at).total_seconds() / span * plot_w for p in pts]
@@ -654,8 +582,7 @@ def trend_svg(
                 {
                     "class": "band",
                     "points": " ".join(upper + lower[::-1]),
-                    "fill": CROWD_COLOUR,
-                    "fill-opacity": BAND_OPACITY,
+                    **BAND_PAINT,
                     "stroke": "none",
                 },
             )
@@ -676,19 +603,7 @@ def trend_svg(
         if len(pts) <= TREND_MAX_HOVER_POINTS:
             parts.append('<g class="points">')
             for x, point in zip(xs, pts, strict=True):
-                parts.append(
-                    _el(
-                        "circle",
-                        {
-                            "class": "point",
-                            "cx": float(x),
-                            "cy": float(_trend_y(point.median)),
-                            "r": 2.5,
-                            "fill": CROWD_COLOUR,
-                        },
-                        _el("title", {}, _text(_point_tooltip(point))),
-                    )
-                )
+                parts.append(_median_dot("point", x, point, 2.5))
             parts.append("</g>")
 
     # The article's baseline, drawn over the crowd so it is never hidden.
@@ -699,16 +614,8 @@ def trend_svg(
         _line(TREND_LEFT, y, TREND_RIGHT, y, ARTICLE_COLOUR, 2, dashed=True, cls="baseline")
     )
     parts.append(
-        _text_el(
-            TREND_RIGHT,
-            label_y,
-            f"Article {_pct(baseline)}",
-            text_anchor="end",
-            fill=ARTICLE_COLOUR,
-            font_size=LABEL_FONT_SIZE,
-            font_weight="bold",
-            **{"class": "marker-label"},
-            **_halo(),
+        _marker_label(
+            TREND_RIGHT, label_y, f"Article {_pct(baseline)}", ARTICLE_COLOUR, "end", **_halo()
         )
     )
     parts.append("</g>")

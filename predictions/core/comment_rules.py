@@ -1,22 +1,8 @@
 """Pure comment pipeline (SPEC §6): ordered checks that give a comment its first status.
 
-Standard library only; the services layer loads the reader's record and the word lists, calls
-`evaluate`, stores `Verdict.status` and `Verdict.reasons`, and maps input errors to HTTP codes.
-
-Order of the checks (the first one that answers `invalid`, `rejected` or `withheld` decides;
-`pending` reasons accumulate and are all reported):
-
-1. question open (`question_closed`, 409) and length (`empty`, `too_long`, 422): status `invalid`.
-   A closed question is checked first: rewording the comment cannot fix that.
-2. duplicate: same normalised text from the same reader in the last 24 h (`duplicate`).
-3. bot signals: honeypot filled (`honeypot`) or form filled too fast (`too_fast`), silently held.
-4. word lists: banned (`banned_word`, rejected), then suspect (`suspect_word`, withheld).
-5. links: more than 2 (`too_many_links`, rejected), any (`contains_link`, withheld).
-6. reader restrictions: banned (`reader_banned`, rejected), premoderated (`reader_premod`, pending).
-7. new reader: fewer than 2 approved comments (`new_reader`, pending).
-8. rejection rate >= 30 % over 7 days, counted only from 3 decisions on (`high_rejection_rate`).
-9. question's mode: `pre` -> pending (`premoderation`); `post` -> approved (`postmoderation`)
-   unless an earlier check left the comment pending.
+Standard library only. The services load the reader's record and the word lists, call `evaluate`,
+and store `Verdict.status` and `Verdict.reasons`. The first check that refuses (`invalid`),
+rejects or withholds decides; `pending` reasons accumulate and are all reported.
 """
 
 from __future__ import annotations
@@ -29,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
+
+from .validation import COMMENT_MAX
 
 
 class CommentStatus(enum.StrEnum):
@@ -46,7 +34,6 @@ INVALID = "invalid"
 MODES = ("pre", "post")
 
 MIN_BODY_CHARS = 1
-MAX_BODY_CHARS = 2000
 DUPLICATE_WINDOW = timedelta(hours=24)
 DEFAULT_MIN_FILL_SECONDS = 3.0
 MAX_LINKS = 2
@@ -60,7 +47,7 @@ MIN_DECISIONS_FOR_RATE = 3
 REASONS: dict[str, str] = {
     "question_closed": "The question is closed to comments.",
     "empty": "The comment is empty.",
-    "too_long": f"The comment is longer than {MAX_BODY_CHARS} characters.",
+    "too_long": f"The comment is longer than {COMMENT_MAX} characters.",
     "duplicate": "The same reader posted the same text in the last 24 hours.",
     "honeypot": "A hidden form field was filled in (likely a bot).",
     "too_fast": "The form was sent faster than a person can type (likely a bot).",
@@ -151,13 +138,7 @@ class Verdict:
         """True when the caller must refuse the submission instead of storing it."""
         return self.status == INVALID
 
-    @property
-    def is_public(self) -> bool:
-        """True when the comment is published at once."""
-        return self.status == CommentStatus.APPROVED
 
-
-# ---------------------------------------------------------------------------------------------
 # Normalisation and tokens
 
 # Blank-looking letters and symbols that spammers use to make an "empty" comment look filled.
@@ -203,11 +184,9 @@ def _is_word_char(ch: str) -> bool:
 
 
 def tokens(text: str, *, split_on_punctuation: bool = False) -> list[str]:
-    """Words of the normalised text, split at whitespace, punctuation inside a word dropped.
-
-    "i.d.i.o.t" and "id-iot" give ["idiot"]. With `split_on_punctuation`, punctuation
-    separates words instead ("you,idiot" gives ["you", "idiot"]).
-    """
+    """Words of the normalised text, split at whitespace, punctuation inside a word dropped."""
+    # "i.d.i.o.t" and "id-iot" give ["idiot"]; with split_on_punctuation, "you,idiot" gives
+    # ["you", "idiot"] instead.
     out: list[str] = []
     for chunk in normalise(text).split():
         chunk = chunk.translate(_CONFUSABLES)
@@ -230,7 +209,6 @@ def tokens(text: str, *, split_on_punctuation: bool = False) -> list[str]:
     return out
 
 
-# ---------------------------------------------------------------------------------------------
 # Phrase matching: Aho-Corasick over token sequences
 
 
@@ -244,14 +222,11 @@ class MatchScan:
 
 
 class PhraseMatcher:
-    """Finds whole words and phrases from a fixed list in a text, in linear time.
+    """Finds whole words and phrases from a fixed list in a text, in linear time."""
 
-    Entries and text go through the same `tokens()`; an entry matches when its token sequence
-    occurs as consecutive tokens of the text, in either tokenisation (punctuation dropped or
-    punctuation as a separator). The automaton is an Aho-Corasick machine whose alphabet is
-    tokens, so a scan costs O(text length + distinct entries found) whatever the list.
-    """
-
+    # Entries and text go through the same tokens(); an entry matches when its tokens occur
+    # consecutively in the text, in either tokenisation. An Aho-Corasick machine over tokens, so
+    # a scan costs O(text length + distinct entries found) whatever the size of the list.
     def __init__(self, entries: Iterable[str]) -> None:
         self.entries: tuple[str, ...] = tuple(entries)
         self._goto: list[dict[str, int]] = [{}]
@@ -282,9 +257,6 @@ class PhraseMatcher:
                 target = self._goto[fall].get(token, 0)
                 self._fail[child] = target
                 self._out_link[child] = target if self._terminal[target] else self._out_link[target]
-
-    def __len__(self) -> int:
-        return len(self.entries)
 
     def scan(self, text: str) -> MatchScan:
         """Entries found in `text`, in list order, with the number of automaton steps taken."""
@@ -320,7 +292,6 @@ class PhraseMatcher:
         return list(self.scan(text).matches)
 
 
-# ---------------------------------------------------------------------------------------------
 # Links
 
 # Top-level domains that make a bare "name.tld" count as a link. Kept short: "e.g." or "3.5"
@@ -344,18 +315,14 @@ def _is_link(chunk: str) -> bool:
 
 
 def count_links(text: str) -> int:
-    """Number of whitespace-separated chunks holding a URL: a scheme ("://"), "www." or a
-    bare domain with a common top-level domain ("example.com/x").
-
-    One chunk counts once even if several URLs are glued together. E-mail addresses are
-    not links. Linear in the text length (no backtracking patterns).
-    """
+    """Number of whitespace-separated chunks holding a URL (scheme, "www." or "example.com/x")."""
+    # One chunk counts once even if several URLs are glued together; e-mail addresses are not
+    # links. Linear in the text length: no backtracking patterns.
     folded = unicodedata.normalize("NFKC", text).casefold()
     folded = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
     return sum(1 for chunk in folded.split() if _is_link(chunk.strip(_EDGE_PUNCTUATION)))
 
 
-# ---------------------------------------------------------------------------------------------
 # The checks, in pipeline order. Each returns None when it has nothing to say.
 
 
@@ -374,11 +341,11 @@ def _has_visible_text(body: str) -> bool:
 
 
 def check_length(submission: Submission) -> Verdict | None:
-    """1 to MAX_BODY_CHARS code points after stripping; invisible-only text is empty (422)."""
+    """1 to COMMENT_MAX code points after stripping; invisible-only text is empty (422)."""
     body = submission.body.strip()
     if len(body) < MIN_BODY_CHARS or not _has_visible_text(body):
         return Verdict(INVALID, ("empty",))
-    if len(body) > MAX_BODY_CHARS:
+    if len(body) > COMMENT_MAX:
         return Verdict(INVALID, ("too_long",))
     return None
 
@@ -476,6 +443,7 @@ def evaluate(
         lambda: check_rejection_rate(reader),
         lambda: check_mode(submission),
     )
+    # A closed question comes first: rewording the comment cannot fix that.
     pending: list[str] = []
     for check in checks:
         verdict = check()

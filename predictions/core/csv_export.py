@@ -1,8 +1,4 @@
-"""Pure CSV writing for exports: spreadsheet-safe cells and pseudonymous reader ids.
-
-Standard library only. A cell that a spreadsheet would read as a formula (starting with
-= + - @, a tab or a carriage return) gets a leading single quote, as OWASP recommends.
-"""
+"""Pure CSV writing for exports: spreadsheet-safe cells and pseudonymous reader ids."""
 
 import csv
 import hashlib
@@ -12,6 +8,7 @@ import itertools
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
+# A cell a spreadsheet would read as a formula gets a leading single quote, as OWASP recommends.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

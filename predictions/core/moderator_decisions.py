@@ -1,9 +1,4 @@
-"""Pure moderation decisions: which queue a decision may start from, where it leads, and why.
-
-Standard library only. The services layer turns a `Plan` into a guarded UPDATE
-(`... WHERE id = :id AND status = :from_status`), so a moderator who acted on a stale page
-gets a conflict instead of silently overwriting someone else's decision.
-"""
+"""Pure moderation decisions: which queue a decision may start from, where it leads, and why."""
 
 from dataclasses import dataclass
 
@@ -75,6 +70,8 @@ AUDIT_ACTIONS = (
 class Plan:
     """A decision as a guarded state change."""
 
+    # The services turn it into `UPDATE ... WHERE id = :id AND status = :from_status`, so a
+    # moderator who acted on a stale page gets a conflict instead of overwriting a decision.
     action: str
     # The stored status the comment must still have, and whether it must still be reported.
     from_status: str

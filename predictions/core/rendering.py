@@ -2,30 +2,26 @@
 
 Standard library and markupsafe only. Nothing a reader types is interpreted except line breaks
 (`<br>`) and http(s) URLs (links with `rel="nofollow ugc noopener"`).
-
-What `clean_text` removes, and why:
-- control characters (Unicode category Cc) except "\\n" and "\\t"; "\\r\\n" and "\\r" become "\\n";
-- bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069): they
-  reorder what is displayed ("exe.gnp" shown as "png.exe") and can leak into the surrounding
-  page; the plain marks U+200E/U+200F are kept for right-to-left writers;
-- zero-width characters (U+200B-U+200D, U+2060, U+FEFF): they hide text from the word lists
-  and from moderators. The cost: emoji joined by U+200D show as their separate parts, and
-  scripts that use U+200C (Persian, Indic) lose a ligature hint; the letters stay;
-- lone surrogates (category Cs): they are not text and cannot be encoded as UTF-8.
-Everything else is kept as typed, including 4-byte UTF-8 such as emoji.
 """
 
 import re
 
 from markupsafe import Markup, escape
 
+# What clean_text removes, and why; everything else is kept as typed, emoji included.
+# Control characters but "\n" and "\t" ("\r\n" and "\r" become "\n").
 _CONTROL_CHARACTERS = [*range(0x00, 0x20), *range(0x7F, 0xA0)]
+# Bidi embeddings, overrides and isolates reorder what is displayed ("exe.gnp" shown as "png.exe")
+# and can leak into the page; the plain marks U+200E/U+200F stay for right-to-left writers.
 _BIDI_CONTROLS = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+# Zero-width characters hide text from the word lists and from moderators. The cost: emoji joined
+# by U+200D show as their parts, and Persian or Indic text loses a U+200C ligature hint.
 _ZERO_WIDTH = [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF]
 _REMOVED = dict.fromkeys(
     (cp for cp in _CONTROL_CHARACTERS + _BIDI_CONTROLS + _ZERO_WIDTH if cp not in (0x09, 0x0A)),
     None,
 )
+# Lone surrogates are not text and cannot be encoded as UTF-8.
 _LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 
 # A URL runs to the next whitespace, "<", ">" or '"'; the scheme must start a word.

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 # Below this magnitude a Brier difference is float noise, not a win: two forecasts that should
 # score identically can differ in the last bit after different arithmetic paths.
 TIE_TOLERANCE = 1e-12
-
-_OUTCOMES: dict[str, bool | None] = {"yes": True, "no": False, "annulled": None}
 
 
 @dataclass(frozen=True)
@@ -47,14 +44,6 @@ class LeaderboardRow:
     mean_brier: float
     resolved_count: int
     peer_score: float  # mean peer score over the same scenarios
-
-
-def outcome_value(outcome: str) -> bool | None:
-    """Map a stored outcome to True (yes), False (no) or None (annulled); else ValueError."""
-    try:
-        return _OUTCOMES[outcome]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown outcome {outcome!r}; expected yes, no or annulled") from None
 
 
 def _check_probability(p: float) -> float:
@@ -99,18 +88,10 @@ def score(p: float, yes: bool) -> Score:
     )
 
 
-def score_outcome(p: float, outcome: str) -> Score | None:
-    """Score p against a stored outcome string; None for an annulled scenario."""
-    yes = outcome_value(outcome)
-    return None if yes is None else score(p, yes)
-
-
 def peer_scores(ps: Sequence[float], yes: bool) -> list[float]:
-    """Peer score 100 * n/(n-1) * (ln p_i - ln GM) for each forecaster, in input order.
-
-    GM is the geometric mean of everyone's probability for what happened, so the scores sum to
-    zero. A lone forecaster (n = 1) has no peers to beat and scores 0; n = 0 gives [].
-    """
+    """Peer score 100 * n/(n-1) * (ln p_i - ln GM) for each forecaster, in input order."""
+    # GM is the geometric mean of everyone's probability for what happened, so the scores sum
+    # to zero; a lone forecaster has no peers to beat and scores 0.
     logs = [log_score(p, yes) for p in ps]
     n = len(logs)
     if n <= 1:
@@ -121,22 +102,12 @@ def peer_scores(ps: Sequence[float], yes: bool) -> list[float]:
     return [factor * (lp - log_gm) for lp in logs]
 
 
-def crowd_probability(ps: Sequence[float]) -> float | None:
-    """Crowd forecast: the median of readers' probabilities, or None when nobody forecast."""
-    if not ps:
-        return None
-    return statistics.median(_check_probability(p) for p in ps)
-
-
 def scorecard(
     reader_ps: Sequence[float], article_p: float, crowd_p: float | None, yes: bool
 ) -> ScenarioScorecard:
-    """Score readers, the article and the crowd on one resolved scenario.
-
-    Peer scores are computed among readers only: the article and the crowd are benchmarks, and
-    the crowd median is derived from the readers, so pooling it would count them twice. When
-    crowd_p is None (nobody forecast) crowd, brier_difference and log_ratio are None.
-    """
+    """Score readers, the article and the crowd (None when nobody forecast) on one scenario."""
+    # Peer scores are among readers only: the article and the crowd are benchmarks, and the
+    # crowd median is derived from the readers, so pooling it would count them twice.
     article = score(article_p, yes)
     reader_scores = tuple(score(p, yes) for p in reader_ps)
     readers_n = len(reader_scores)
@@ -168,27 +139,17 @@ def scorecard(
     )
 
 
-def scorecard_for_outcome(
-    reader_ps: Sequence[float], article_p: float, crowd_p: float | None, outcome: str
-) -> ScenarioScorecard | None:
-    """Scorecard for a stored outcome string; None for an annulled scenario."""
-    yes = outcome_value(outcome)
-    return None if yes is None else scorecard(reader_ps, article_p, crowd_p, yes)
-
-
 def _scenarios(n: int) -> str:
     """'1 resolved scenario' / 'n resolved scenarios'."""
     return f"{n} resolved scenario" if n == 1 else f"{n} resolved scenarios"
 
 
-def headline(cards: Iterable[ScenarioScorecard | None]) -> str:
-    """One plain-words sentence on crowd vs article across resolved scenarios.
-
-    None entries (annulled scenarios) are skipped. Scenarios without a crowd forecast cannot be
-    compared and are left out of the count. Per scenario the lower Brier wins; differences within
-    TIE_TOLERANCE are ties. The side with more wins leads the sentence.
-    """
-    resolved = [c for c in cards if c is not None]
+def headline(cards: Iterable[ScenarioScorecard]) -> str:
+    """One plain-words sentence on crowd vs article across the scored scenarios."""
+    # Scenarios without a crowd forecast cannot be compared and are left out of the count. Per
+    # scenario the lower Brier wins, differences within TIE_TOLERANCE are ties, and the side
+    # with more wins leads the sentence.
+    resolved = list(cards)
     if not resolved:
         return "Nothing has resolved yet."
     diffs = [c.brier_difference for c in resolved if c.brier_difference is not None]
@@ -210,11 +171,8 @@ def headline(cards: Iterable[ScenarioScorecard | None]) -> str:
 def leaderboard(
     entries: Iterable[tuple[str, Sequence[tuple[float, float]]]],
 ) -> list[LeaderboardRow]:
-    """Rank readers by mean Brier (ascending), then more resolved scenarios, then name.
-
-    Each entry is (display_name, [(brier, peer), ...]) over that reader's resolved scenarios;
-    readers with no resolved scenario are left off.
-    """
+    """Rank (display_name, [(brier, peer), ...]) entries by mean Brier, count, then name."""
+    # Readers with no resolved scenario are left off; more resolved scenarios rank higher.
     rows = [
         LeaderboardRow(
             display_name=name,

@@ -43,8 +43,8 @@ def shift(scenario_id: int, percent: int, delta: int) -> None:
 
 
 def shift_many(cells: Iterable[tuple[int, int]], delta: int) -> None:
-    """Move several (scenario_id, percent) counts by the same delta (one executemany: a single
-    round trip on PostgreSQL's pipeline)."""
+    """Move several (scenario_id, percent) counts by the same delta."""
+    # One executemany: a single round trip on PostgreSQL's pipeline.
     params = [{"s": scenario_id, "p": percent, "d": delta} for scenario_id, percent in cells]
     if params:
         db.session.execute(_SHIFT, params)
@@ -94,10 +94,8 @@ class Around(NamedTuple):
 
 
 def around(cells: dict[int, int]) -> dict[int, Around]:
-    """For each {scenario_id: percent}, the standing counts below, at and above that percent.
-
-    Summed in the database: a row per scenario instead of its whole histogram.
-    """
+    """For each {scenario_id: percent}, the standing counts below, at and above that percent."""
+    # Summed in the database: a row per scenario instead of its whole histogram.
     if not cells:
         return {}
     params = {}

@@ -5,7 +5,7 @@ import secrets
 from bisect import bisect
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from itertools import accumulate
 
 from ..extensions import db
@@ -69,14 +69,13 @@ def populate(
     seed: int = 0,
     days: float = 7.0,
     update_share: float = 0.1,
-    now: datetime | None = None,
 ) -> Populated:
-    """Add synthetic readers who each forecast every scenario once between now - days and now;
-    update_share of them changed their mind once. Counts move by what was added."""
+    """Add readers who each forecast every scenario once in the last `days`, some twice."""
+    # update_share of them changed their mind once; the counts move by what was added.
     if readers < 0 or days <= 0 or not 0 <= update_share <= 1:
         raise ValueError("readers >= 0, days > 0 and 0 <= update_share <= 1")
     rng = random.Random(seed)
-    now = (now or utcnow()).astimezone(UTC).replace(tzinfo=None)
+    now = utcnow().replace(tzinfo=None)
     start = now - timedelta(days=days)
     span = (now - start).total_seconds()
     scenarios = [(s.id, _Sampler(*_centres(s.baseline, rng), rng)) for s in question.scenarios]

@@ -1,8 +1,7 @@
 """INSERTs for the hot write path: one Core statement, the rows attached to the session as loaded.
 
-The ORM's unit of work costs more than the INSERT itself on every forecast. Here the rows go in
-with one Core statement and become persistent objects holding exactly the values written (no
-flush, no reload), so the code after them works with ordinary loaded rows.
+The ORM's unit of work costs more than the INSERT itself on every forecast. Here the rows become
+persistent objects holding exactly the values written (no flush, no reload).
 """
 
 import functools
@@ -17,12 +16,9 @@ M = TypeVar("M", bound=db.Model)
 
 
 def insert_rows(model: type[M], rows: list[dict], match: str | None = None) -> list[M]:
-    """INSERT the rows in one statement and return them as persistent objects.
-
-    Each row gives every column but a generated primary key. With ``match`` (a column whose
-    value differs between the rows) the generated keys come back by RETURNING, paired by that
-    column: the order of RETURNING rows is not defined.
-    """
+    """INSERT the rows (every column but a generated key) in one statement, as persistent rows."""
+    # With `match`, a column whose value differs between the rows, the generated keys come back
+    # by RETURNING and are paired by that column: the order of RETURNING rows is not defined.
     if not rows:
         return []
     table = model.__table__

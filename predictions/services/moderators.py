@@ -17,8 +17,8 @@ from .audit import record
 PASSWORD_MIN = 12
 PASSWORD_MAX = 1024
 NAME_MAX = 40
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
-NAME_MESSAGE = "Use 1 to 40 letters, digits, dots, dashes or underscores."
+NAME_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{NAME_MAX - 1}}}")
+NAME_MESSAGE = f"Use 1 to {NAME_MAX} letters, digits, dots, dashes or underscores."
 # Must match predictions.web.identity.MODERATOR_TOKEN_PREFIX.
 TOKEN_PREFIX = "mod_"
 
@@ -77,10 +77,8 @@ def _dummy_hash() -> str:
 
 
 def authenticate(name: str, password: str) -> Moderator | None:
-    """The active moderator with this name and password, or None.
-
-    An unknown name still costs one hash verification, so timing does not reveal names.
-    """
+    """The active moderator with this name and password, or None."""
+    # An unknown name still costs one hash verification, so timing does not reveal names.
     moderator = by_name(name)
     stored = moderator.password_hash if moderator is not None else _dummy_hash()
     try:

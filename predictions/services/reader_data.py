@@ -1,25 +1,23 @@
 """A reader's own data: everything we hold about them, to download or to erase."""
 
-from datetime import datetime
-
 from ..extensions import db
 from ..models import (
     Comment,
     CommentRevision,
     Flag,
     Forecast,
-    ModerationAction,
     Question,
     Reader,
     utcnow,
 )
 from . import comments, forecasts
+from .audit import record
 
 
-def export(reader: Reader | None, now: datetime | None = None) -> dict:
+def export(reader: Reader | None) -> dict:
     """The reader's record, forecasts, comments (with earlier texts) and flags."""
     document = {
-        "exported_at": now or utcnow(),
+        "exported_at": utcnow(),
         "reader": None,
         "forecasts": [],
         "comments": [],
@@ -77,14 +75,11 @@ def export(reader: Reader | None, now: datetime | None = None) -> dict:
     return document
 
 
-def erase(reader: Reader, now: datetime | None = None) -> None:
-    """Delete what the reader gave us; the row stays as a pseudonymous tombstone.
-
-    Comments become `deleted` with their text and earlier texts removed; standing forecasts are
-    withdrawn (so they leave the aggregates; past history stays, without anything that could
-    name the reader); flag details are removed; name, token and IP hash are cleared.
-    """
-    now = now or utcnow()
+def erase(reader: Reader) -> None:
+    """Delete what the reader gave us; the row stays as a pseudonymous tombstone."""
+    # Standing forecasts are withdrawn so they leave the aggregates; past history stays, with
+    # nothing left that could name the reader.
+    now = utcnow()
     question_ids = db.session.scalars(
         db.select(Forecast.question_id)
         .where(Forecast.reader_id == reader.id, Forecast.ended_at.is_(None))
@@ -104,5 +99,5 @@ def erase(reader: Reader, now: datetime | None = None) -> None:
     reader.token_hash = None
     reader.ip_hash = None
     reader.erased_at = now
-    db.session.add(ModerationAction(moderator_id=None, action="erase_reader", reader_id=reader.id))
+    record("erase_reader", None, reader_id=reader.id)
     db.session.flush()

@@ -1,9 +1,8 @@
 """Scores of resolved scenarios (SPEC §5): always derived from the forecasts, never stored.
 
-Each resolved scenario is scored on the forecasts standing at its resolution time, that is
-`created_at <= resolved_at < coalesce(ended_at, infinity)`, of readers who are not banned. The
-article's baseline and the crowd median of those same forecasts are scored as two extra
-forecasters. Annulled scenarios score nobody.
+A scenario is scored on the forecasts of readers not banned standing when it resolved, with the
+article's baseline and those readers' crowd median as two extra forecasters; annulled ones score
+nobody.
 """
 
 import math
@@ -124,10 +123,8 @@ def question_scores(question: Question) -> QuestionScores:
 
 
 def reader_scores(question: Question, reader: Reader | None) -> dict[str, dict] | None:
-    """The reader's own scores per resolved scenario they had forecast; None if none resolved.
-
-    A banned reader is left out of the crowd, so their peer score is None; their Brier stands.
-    """
+    """The reader's own scores per resolved scenario they had forecast; None if none resolved."""
+    # A banned reader is left out of the crowd, so their peer score is None; their Brier stands.
     resolved = resolved_scenarios(question)
     if not resolved:
         return None

@@ -21,11 +21,9 @@ def crowd_visibility(
     is_moderator: bool = False,
     standing: dict | None = None,
 ) -> CrowdVisibility:
-    """Moderators and closed questions see all; a reader sees the crowd once they have a
-    standing forecast on the question and at least min_crowd readers have forecast.
-
-    standing: the reader's active forecasts when the caller holds them (else they are read).
-    """
+    """Whether the crowd shows: always to moderators and on closed questions, else SPEC §4."""
+    # A reader sees the crowd once they have a standing forecast on the question and at least
+    # min_crowd readers have forecast; `standing` spares the read when the caller holds it.
     count = questions.forecaster_count(question)
     if is_moderator or not question.is_open():
         return CrowdVisibility(True, None, count)

@@ -14,32 +14,23 @@ from hypothesis import strategies as st
 from predictions.core.aggregation import (
     ScenarioAggregate,
     aggregate,
-    aggregate_counts,
+    aggregate_counts_with_recency,
     counts_median,
-    geometric_mean_of_odds,
     neyman_d,
     recency_weights,
     recency_window,
     weighted_median,
+    window_recency_median,
 )
 
 percents = st.integers(min_value=1, max_value=99)
 percent_lists = st.lists(percents, min_size=1, max_size=200)
 FAST = settings(max_examples=60, deadline=None)
 
-FLOAT_FIELDS = (
-    "median",
-    "mean",
-    "gmo",
-    "p25",
-    "p75",
-    "recency_median",
-    "extremized",
-    "delta_pp",
-    "odds_ratio",
-    "share_above",
-    "share_equal",
-    "share_below",
+FLOAT_FIELDS = tuple(
+    field.name
+    for field in dataclasses.fields(ScenarioAggregate)
+    if field.name not in ("baseline", "n", "histogram")
 )
 
 
@@ -50,6 +41,13 @@ def assert_aggregates_close(got: ScenarioAggregate, want: ScenarioAggregate) -> 
     assert got.histogram == want.histogram
     for name in FLOAT_FIELDS:
         assert getattr(got, name) == pytest.approx(getattr(want, name), rel=1e-12, abs=1e-12), name
+
+
+def counts_path(counts: dict[int, int], baseline: int, window: list[int]) -> ScenarioAggregate:
+    """The service's path: per-percent counts plus the recency median of the newest window."""
+    n = sum(counts.values())
+    recency = window_recency_median(window, n) if n else None
+    return aggregate_counts_with_recency(counts, baseline, recency)
 
 
 def np_weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -131,20 +129,11 @@ def test_neyman_d_matches_spec_vectors() -> None:
         neyman_d(0)
 
 
-def test_gmo_matches_spec_vector() -> None:
-    assert geometric_mean_of_odds([0.014, 0.0221, 0.0039, 0.004]) == pytest.approx(
-        0.0083576, rel=1e-5
-    )
-
-
 def test_gmo_and_extremized_of_aggregate_use_logit_mean() -> None:
     xs = [1, 2, 2, 99]
     result = aggregate(xs, 50)
     mean_logit = math.fsum(math.log(x / (100 - x)) for x in xs) / len(xs)
     assert result.gmo == pytest.approx(100 / (1 + math.exp(-mean_logit)), rel=1e-12)
-    assert result.gmo == pytest.approx(
-        100 * geometric_mean_of_odds([x / 100 for x in xs]), rel=1e-12
-    )
     assert result.extremized == pytest.approx(
         100 / (1 + math.exp(-neyman_d(4) * mean_logit)), rel=1e-12
     )
@@ -182,8 +171,8 @@ def test_histogram_puts_five_point_bins_and_95_to_99_in_the_last() -> None:
 def test_empty_scenario_has_no_statistics_but_keeps_its_baseline() -> None:
     for result in (
         aggregate([], 37),
-        aggregate_counts({}, 37, []),
-        aggregate_counts({5: 0}, 37, []),
+        counts_path({}, 37, []),
+        counts_path({5: 0}, 37, []),
     ):
         assert result.baseline == 37
         assert result.n == 0
@@ -205,20 +194,18 @@ def test_out_of_range_or_non_int_percents_are_rejected(bad: object) -> None:
     with pytest.raises(ValueError):
         aggregate([50], bad)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        aggregate_counts({bad: 1}, 50, [])  # type: ignore[dict-item]
+        aggregate_counts_with_recency({bad: 1}, 50, 50)  # type: ignore[dict-item]
     with pytest.raises(ValueError):
-        aggregate_counts({50: 1}, 50, [bad])  # type: ignore[list-item]
+        window_recency_median([bad], 1)  # type: ignore[list-item]
 
 
-def test_aggregate_counts_rejects_inconsistent_input() -> None:
+def test_counts_path_rejects_inconsistent_input() -> None:
     with pytest.raises(ValueError):
-        aggregate_counts({50: -1}, 50, [])
+        aggregate_counts_with_recency({50: -1}, 50, None)
     with pytest.raises(ValueError):
-        aggregate_counts({50: 1}, 50, [50, 50])  # more recent forecasts than readers
+        window_recency_median([50, 50], 1)  # more recent forecasts than readers
     with pytest.raises(ValueError):
-        aggregate_counts({50: 1, 60: 1}, 50, [70])  # window holds an uncounted percent
-    with pytest.raises(ValueError):
-        aggregate_counts({50: 2}, 50, [])  # readers but no window at all
+        aggregate_counts_with_recency({50: 2}, 50, None)  # readers but no recency median
 
 
 # --- recency window -------------------------------------------------------------------------------
@@ -263,11 +250,11 @@ def test_window_gets_the_weights_of_the_newest_ranks() -> None:
     # Oldest first: 5 readers at 90, then 5 at 10; a window of the newest 3 (all 10) has
     # recency median 10, and the full list agrees because the newest readers dominate.
     xs = [90] * 5 + [10] * 5
-    assert aggregate_counts(Counter(xs), 50, xs[-3:]).recency_median == 10.0
+    assert counts_path(Counter(xs), 50, xs[-3:]).recency_median == 10.0
     assert aggregate(xs, 50).recency_median == 10.0
     # With the window [90, 10] the ranks are 9 and 10, not 1 and 2: the newer 10 weighs more.
     xs = [10] * 8 + [90, 10]
-    assert aggregate_counts(Counter(xs), 50, xs[-2:]).recency_median == 10.0
+    assert counts_path(Counter(xs), 50, xs[-2:]).recency_median == 10.0
 
 
 # --- properties -----------------------------------------------------------------------------------
@@ -315,7 +302,7 @@ def test_everything_but_recency_median_ignores_reader_order(
 @FAST
 @given(percents, percents)
 def test_one_reader_is_the_crowd(x: int, baseline: int) -> None:
-    for result in (aggregate([x], baseline), aggregate_counts({x: 1}, baseline, [x])):
+    for result in (aggregate([x], baseline), counts_path({x: 1}, baseline, [x])):
         assert result.n == 1
         for name in ("median", "mean", "gmo", "p25", "p75", "recency_median", "extremized"):
             assert getattr(result, name) == pytest.approx(x, rel=1e-12), name
@@ -333,7 +320,7 @@ def test_histogram_counts_everyone_and_shares_sum_to_100(xs: list[int], baseline
 @FAST
 @given(percent_lists, percents)
 def test_counts_path_with_full_window_equals_reference(xs: list[int], baseline: int) -> None:
-    fast = aggregate_counts(Counter(xs), baseline, xs)
+    fast = counts_path(Counter(xs), baseline, xs)
     exact = aggregate(xs, baseline)
     assert_aggregates_close(fast, exact)
     # Same values and weights in the same order: the recency median is identical.
@@ -355,7 +342,7 @@ def test_counts_path_with_recency_window_matches_exact_recency_median(
     high = min(99, low + spread)
     xs = [rng.randint(low, high) for _ in range(n)]
     m = recency_window(n)
-    fast = aggregate_counts(Counter(xs), 50, xs[n - m :])
+    fast = counts_path(Counter(xs), 50, xs[n - m :])
     exact = aggregate(xs, 50)
     assert fast.recency_median == exact.recency_median
     assert_aggregates_close(dataclasses.replace(fast, recency_median=exact.recency_median), exact)
@@ -369,7 +356,7 @@ def test_counts_path_with_window_is_exercised_on_large_crowds() -> None:
         xs_list = [int(x) for x in xs]
         m = recency_window(n)
         assert m < n
-        fast = aggregate_counts(Counter(xs_list), 50, xs_list[n - m :])
+        fast = counts_path(Counter(xs_list), 50, xs_list[n - m :])
         assert fast.recency_median == aggregate(xs_list, 50).recency_median
 
 
@@ -408,7 +395,7 @@ def test_aggregate_agrees_with_numpy_and_scipy(size: int) -> None:
     assert result.delta_pp == pytest.approx(np.median(xs) - baseline, abs=1e-12)
 
     counts = Counter(int(x) for x in xs)
-    assert_aggregates_close(aggregate_counts(counts, baseline, [int(x) for x in xs]), result)
+    assert_aggregates_close(counts_path(counts, baseline, [int(x) for x in xs]), result)
 
 
 @pytest.mark.parametrize("size", [3, 10, 200, 5000])

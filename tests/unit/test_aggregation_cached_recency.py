@@ -1,28 +1,17 @@
 """aggregate_counts_with_recency and window_recency_median: the pieces the cached path uses."""
 
-from collections import Counter
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from predictions.core.aggregation import (
     aggregate,
-    aggregate_counts,
     aggregate_counts_with_recency,
     recency_window,
     window_recency_median,
 )
 
 PERCENTS = st.lists(st.integers(1, 99), min_size=1, max_size=60)
-
-
-@settings(max_examples=100, deadline=None)
-@given(PERCENTS, st.integers(1, 99))
-def test_given_recency_median_reproduces_the_counts_path(values, baseline):
-    exact = aggregate_counts(Counter(values), baseline, values)
-    again = aggregate_counts_with_recency(Counter(values), baseline, exact.recency_median)
-    assert again == exact
 
 
 @settings(max_examples=100, deadline=None)
@@ -35,9 +24,6 @@ def test_window_of_recency_window_matches_full_median():
     values = [(i * 37) % 99 + 1 for i in range(3000)]
     m = recency_window(len(values))
     assert window_recency_median(values[-m:], len(values)) == aggregate(values, 50).recency_median
-    assert aggregate_counts(Counter(values), 50, values[-m:]).recency_median == (
-        aggregate(values, 50).recency_median
-    )
 
 
 @pytest.mark.parametrize(

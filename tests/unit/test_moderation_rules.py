@@ -516,7 +516,6 @@ def test_postmoderation_publishes_a_clean_comment_from_an_established_reader():
     )
     verdict = evaluate(submission, TRUSTED, WORDS)
     assert verdict.status == "approved"
-    assert verdict.is_public
 
 
 def test_api_clients_skip_the_fill_time_check():

@@ -1,6 +1,7 @@
 """Unit tests for predictions.scoring: hand-computed vectors, properties, sklearn cross-checks."""
 
 import math
+import statistics
 
 import pytest
 from hypothesis import given, settings
@@ -16,20 +17,7 @@ moderate_probabilities = st.floats(min_value=1e-6, max_value=1 - 1e-6)
 outcomes = st.booleans()
 
 
-# --- outcomes and validation ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("outcome", "expected"), [("yes", True), ("no", False), ("annulled", None)]
-)
-def test_outcome_value_maps_stored_outcomes(outcome, expected):
-    assert scoring.outcome_value(outcome) is expected
-
-
-@pytest.mark.parametrize("outcome", ["YES", "maybe", "", None, " yes"])
-def test_outcome_value_rejects_anything_else(outcome):
-    with pytest.raises(ValueError):
-        scoring.outcome_value(outcome)
+# --- validation ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("p", [0.0, 1.0, -0.1, 1.5, math.nan])
@@ -39,19 +27,6 @@ def test_outcome_value_rejects_anything_else(outcome):
 def test_probabilities_outside_open_interval_are_rejected(fn, p):
     with pytest.raises(ValueError):
         fn(p, True)
-
-
-def test_annulled_outcome_scores_nobody():
-    assert scoring.score_outcome(0.7, "annulled") is None
-    assert scoring.scorecard_for_outcome([0.2, 0.9], 0.4, 0.55, "annulled") is None
-
-
-def test_outcome_strings_score_like_booleans():
-    assert scoring.score_outcome(0.7, "yes") == scoring.score(0.7, True)
-    assert scoring.score_outcome(0.7, "no") == scoring.score(0.7, False)
-    assert scoring.scorecard_for_outcome([0.2], 0.4, 0.2, "no") == scoring.scorecard(
-        [0.2], 0.4, 0.2, False
-    )
 
 
 # --- hand-computed vectors ---------------------------------------------------------------------
@@ -139,12 +114,6 @@ def test_identical_forecasts_all_have_zero_peer_score():
     assert scoring.peer_scores([0.3, 0.3, 0.3], True) == pytest.approx([0.0] * 3, abs=1e-9)
 
 
-def test_crowd_probability_is_median_of_readers():
-    assert scoring.crowd_probability([0.2, 0.9, 0.6]) == 0.6
-    assert scoring.crowd_probability([0.2, 0.4, 0.6, 0.9]) == pytest.approx(0.5)
-    assert scoring.crowd_probability([]) is None
-
-
 # --- hypothesis properties ---------------------------------------------------------------------
 
 
@@ -189,7 +158,7 @@ def test_better_forecast_never_scores_worse(p1, p2, yes):
 @settings(deadline=None)
 @given(st.lists(probabilities, max_size=10), probabilities, outcomes)
 def test_scorecard_keeps_reader_order_and_share_bounds(ps, article_p, yes):
-    card = scoring.scorecard(ps, article_p, scoring.crowd_probability(ps), yes)
+    card = scoring.scorecard(ps, article_p, statistics.median(ps) if ps else None, yes)
     assert [s.probability for s in card.reader_scores] == [float(p) for p in ps]
     assert list(card.reader_peer_scores) == scoring.peer_scores(ps, yes)
     assert card.readers_n == len(ps)
@@ -230,7 +199,7 @@ def test_scorecard_crowd_vs_article_hand_computed():
     # log ratio: 100 * ln(0.7 / 0.4) = 55.962
     # readers' Brier 0.01, 0.09, 0.49: two of three beat 0.36 -> 66.67 %
     readers = [0.9, 0.7, 0.3]
-    card = scoring.scorecard(readers, 0.4, scoring.crowd_probability(readers), True)
+    card = scoring.scorecard(readers, 0.4, statistics.median(readers), True)
     assert card.yes is True
     assert card.article == scoring.score(0.4, True)
     assert card.crowd == scoring.score(0.7, True)
@@ -287,7 +256,6 @@ NO_CROWD = _card(None)
     ("cards", "expected"),
     [
         ([], "Nothing has resolved yet."),
-        ([None, None], "Nothing has resolved yet."),
         ([CROWD_WINS], "The crowd beat the article on 1 of 1 resolved scenario."),
         (
             [CROWD_WINS, ARTICLE_WINS, CROWD_WINS],
@@ -311,8 +279,8 @@ def test_headline_wording(cards, expected):
     assert scoring.headline(cards) == expected
 
 
-def test_headline_skips_annulled_and_crowdless_scenarios():
-    cards = [None, CROWD_WINS, NO_CROWD, None]
+def test_headline_skips_crowdless_scenarios():
+    cards = [CROWD_WINS, NO_CROWD]
     assert scoring.headline(cards) == "The crowd beat the article on 1 of 1 resolved scenario."
 
 

@@ -61,7 +61,7 @@ def test_correction_appends_a_re_resolve_row_and_keeps_the_resolution_time(app, 
             corrector.id,
             "Misread the report.",
         )
-        rows = resolution.history(scenario)
+        rows = audit_rows()
         assert [(r.action, r.from_status, r.to_status) for r in rows] == [
             ("resolve", None, "yes"),
             ("re-resolve", "yes", "no"),

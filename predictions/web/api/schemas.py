@@ -31,6 +31,10 @@ class Rounded(fields.Float):
         return int(rounded) if rounded.is_integer() else rounded
 
 
+def _display_name() -> fields.String:
+    return fields.String(load_default=None, validate=validate.Length(max=DISPLAY_NAME_MAX))
+
+
 class ScenarioSchema(Schema):
     key = fields.String(dump_only=True)
     label = fields.String(dump_only=True)
@@ -76,7 +80,7 @@ class ForecastInputSchema(Schema):
         metadata={"description": "Scenario key to whole percent (1-99)", "minProperties": 1},
     )
     comment = fields.String(load_default=None, validate=validate.Length(max=COMMENT_MAX))
-    display_name = fields.String(load_default=None, validate=validate.Length(max=DISPLAY_NAME_MAX))
+    display_name = _display_name()
 
 
 class WithdrawQuerySchema(Schema):
@@ -142,7 +146,7 @@ class MineSchema(Schema):
     )
 
 
-# --- scores (SPEC §5, §7) -------------------------------------------------------------------
+# Scores (SPEC §5, §7) and the paging every list shares.
 
 
 class PageQuerySchema(Schema):
@@ -211,20 +215,18 @@ class ScoresSchema(Schema):
 # is shown as "pending". `forecast_snapshot` is crowd data, present only when the crowd is.
 
 
-class CommentInputSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(max=COMMENT_MAX))
-    parent_id = fields.Integer(
-        load_default=None, allow_none=True, metadata={"description": "Reply to this comment"}
-    )
-    display_name = fields.String(load_default=None, validate=validate.Length(max=DISPLAY_NAME_MAX))
-
-
 class CommentEditSchema(Schema):
     body = fields.String(required=True, validate=validate.Length(max=COMMENT_MAX))
 
 
-class CommentListQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+class CommentInputSchema(CommentEditSchema):
+    parent_id = fields.Integer(
+        load_default=None, allow_none=True, metadata={"description": "Reply to this comment"}
+    )
+    display_name = _display_name()
+
+
+class CommentListQuerySchema(PageQuerySchema):
     sort = fields.String(load_default="newest", validate=validate.OneOf(("newest", "oldest")))
 
 
@@ -314,7 +316,7 @@ class ExportSchema(Schema):
     flags = fields.List(fields.Nested(ExportFlagSchema), dump_only=True)
 
 
-# --- crowd aggregates (results) ---------------------------------------------------------------
+# Crowd aggregates (results).
 
 
 def _crowd_number(description: str, places: int = 2) -> Rounded:

@@ -56,6 +56,15 @@ def display_name_field() -> StringField:
     )
 
 
+def comment_field(label: str, required: str | None = None, hint: str = "") -> TextAreaField:
+    """A comment's text, up to COMMENT_MAX characters; `required` is the message when empty."""
+    return TextAreaField(
+        label,
+        validators=[DataRequired(required) if required else Optional(), Length(max=COMMENT_MAX)],
+        description=f"Up to {COMMENT_MAX:,} characters. {hint}" if hint else "",
+    )
+
+
 class BotTrapForm(FlaskForm):
     """A honeypot field people never see (hidden by CSS) and the signed time the form was served."""
 
@@ -89,11 +98,7 @@ def field_name(key: str) -> str:
 
 
 class ForecastForm(BotTrapForm):
-    comment = TextAreaField(
-        "Your reasoning (optional)",
-        validators=[Optional(), Length(max=COMMENT_MAX)],
-        description=f"Up to {COMMENT_MAX:,} characters. Comments appear after moderation.",
-    )
+    comment = comment_field("Your reasoning (optional)", hint="Comments appear after moderation.")
     display_name = display_name_field()
     submit = SubmitField("Save my forecast")
 
@@ -154,20 +159,15 @@ class WithdrawForm(FlaskForm):
 class CommentForm(BotTrapForm):
     """A comment or, with a parent, a reply; every page form has its own prefix."""
 
-    body = TextAreaField(
-        "Your comment",
-        validators=[DataRequired("Write your comment first."), Length(max=COMMENT_MAX)],
-        description=f"Up to {COMMENT_MAX:,} characters. Links and line breaks are kept as text.",
+    body = comment_field(
+        "Your comment", "Write your comment first.", "Links and line breaks are kept as text."
     )
     display_name = display_name_field()
     submit = SubmitField("Post comment")
 
 
 class EditCommentForm(FlaskForm):
-    body = TextAreaField(
-        "Your comment",
-        validators=[DataRequired("A comment cannot be empty."), Length(max=COMMENT_MAX)],
-    )
+    body = comment_field("Your comment", "A comment cannot be empty.")
     submit = SubmitField("Save changes")
 
 
