@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from predictions.core.aggregation import (
     ScenarioAggregate,
+    _expit_percent,
+    _logit_percent,
     aggregate,
     aggregate_counts_with_recency,
     counts_median,
@@ -425,3 +427,10 @@ def test_counts_median_of_no_forecast_is_none() -> None:
     assert counts_median({}) is None
     assert counts_median({40: 0}) is None
     assert counts_median({40: 1, 60: 1}) == 50.0
+
+
+def test_gmo_formula_matches_the_spec_vector():
+    # SPEC §4's vector is not in whole percents, so it drives the two steps the aggregate
+    # takes on percents: the mean of the logits, then back through expit.
+    logits = [_logit_percent(p) for p in (1.4, 2.21, 0.39, 0.4)]
+    assert _expit_percent(sum(logits) / len(logits)) == pytest.approx(0.83576, abs=5e-6)

@@ -1,4 +1,4 @@
-"""Tests for predictions.moderation_rules: each check, their order, and linear-time matching."""
+"""Tests for predictions.core.comment_rules: each check, their order, and linear-time matching."""
 
 import dataclasses
 import random
