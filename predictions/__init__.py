@@ -1,5 +1,6 @@
 """predictions: a live, moderated crowd forecast beside a news article."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -44,6 +45,8 @@ def finish_config(app: Flask) -> None:
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(app.config)
+    window = timedelta(seconds=app.config["COMMENT_EDIT_WINDOW_SECONDS"])
+    app.config["COMMENT_EDIT_WINDOW"] = window
     app.config.update(config.production_settings(app.config))
 
 

@@ -306,8 +306,10 @@ def check_edit(
     check_text(db.session.get(Question, comment.question_id), body, now)
 
 
-def _check_author(comment: Comment, reader: Reader, window: timedelta, now: datetime) -> None:
-    if comment.reader_id != reader.id:
+def _check_author(
+    comment: Comment, reader: Reader | None, window: timedelta, now: datetime
+) -> None:
+    if reader is None or comment.reader_id != reader.id:
         raise Refused("Only the author can change a comment.")
     if now >= editable_until(comment, window):
         minutes = math.ceil(window.total_seconds() / 60)

@@ -38,6 +38,14 @@ def current_reader() -> Reader | None:
     return g.reader
 
 
+def reader_or_401(to: str = "") -> Reader:
+    """The reader behind this request, or 401 for an API call that needs one."""
+    reader = current_reader()
+    if reader is None:
+        abort(401, f"Send your reader token (or session cookie){' to ' + to if to else ''}.")
+    return reader
+
+
 def remember(reader: Reader) -> None:
     """Keep the reader's id in the signed, HttpOnly session cookie for a year."""
     session[SESSION_KEY] = reader.id

@@ -5,19 +5,15 @@ first). A comment's `status` is what its author may see ("withheld" reads "pendi
 `forecast_snapshot` is crowd data, present only where the viewer may see the crowd.
 """
 
-from datetime import timedelta
-
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import abort
 
 from ...extensions import db
-from ...models import Comment, CommentStatus, Question, Reader
+from ...models import Comment, CommentStatus, Question
 from ...services import comments, readers, submissions
 from ...services.comments import status_for_author
-from ...services.visibility import crowd_visibility
-from .. import limits
-from ..identity import current_moderator, current_reader, request_ip_hash
+from .. import crowd, limits
+from ..identity import current_reader, reader_or_401, request_ip_hash
 from ..lookups import comment_or_404, question_or_404
 from ..writes import committed
 from .base import api_blueprint
@@ -36,12 +32,7 @@ blp = api_blueprint("comments_api", __name__, "Comments, replies and flags")
 
 
 def snapshots_visible(question: Question) -> bool:
-    return crowd_visibility(
-        question,
-        current_reader(),
-        current_app.config["MIN_CROWD"],
-        is_moderator=current_moderator() is not None,
-    ).visible
+    return crowd.visibility(question).visible
 
 
 def comment_json(comment: Comment, show_snapshot: bool) -> dict:
@@ -57,19 +48,6 @@ def comment_json(comment: Comment, show_snapshot: bool) -> dict:
     if show_snapshot:
         data["forecast_snapshot"] = comment.forecast_snapshot
     return data
-
-
-def author_or_refuse(comment: Comment) -> Reader:
-    reader = current_reader()
-    if reader is None:
-        abort(401, message="Send your reader token (or session cookie) to change a comment.")
-    if reader.id != comment.reader_id:
-        abort(403, message="Only the author can change a comment.")
-    return reader
-
-
-def edit_window() -> timedelta:
-    return timedelta(seconds=current_app.config["COMMENT_EDIT_WINDOW_SECONDS"])
 
 
 @blp.route("/questions/<slug>/comments")
@@ -122,10 +100,11 @@ class CommentDetail(MethodView):
     def patch(self, data: dict, comment_id: int):
         """Change one's own comment within 10 minutes; a published one waits for review again."""
         comment = comment_or_404(comment_id, hide_deleted=True)
-        reader = author_or_refuse(comment)
-        comments.check_edit(comment, reader, data["body"], edit_window())
+        reader = reader_or_401("change a comment")
+        window = current_app.config["COMMENT_EDIT_WINDOW"]
+        comments.check_edit(comment, reader, data["body"], window)
         limits.spend(["edit"], readers.visitor(reader))
-        committed(lambda: comments.edit_comment(comment, reader, data["body"], edit_window()))
+        committed(lambda: comments.edit_comment(comment, reader, data["body"], window))
         question = db.session.get(Question, comment.question_id)
         return comment_json(comment, snapshots_visible(question))
 
@@ -133,8 +112,9 @@ class CommentDetail(MethodView):
     def delete(self, comment_id: int):
         """Delete one's own comment within 10 minutes."""
         comment = comment_or_404(comment_id, hide_deleted=True)
-        reader = author_or_refuse(comment)
-        committed(lambda: comments.delete_comment(comment, reader, edit_window()))
+        reader = reader_or_401("change a comment")
+        window = current_app.config["COMMENT_EDIT_WINDOW"]
+        committed(lambda: comments.delete_comment(comment, reader, window))
 
 
 @blp.route("/comments/<int:comment_id>/flags")

@@ -9,7 +9,7 @@ from ...services import forecasts, readers, scores, submissions
 from ...services.comments import status_for_author
 from ...services.submissions import ForecastSubmission
 from .. import crowd, limits
-from ..identity import current_reader, request_ip_hash
+from ..identity import current_reader, reader_or_401, request_ip_hash
 from ..lookups import question_or_404
 from ..writes import committed, late_write_lock
 from .base import api_blueprint, documents_errors
@@ -116,9 +116,7 @@ class MyForecasts(MethodView):
     def delete(self, args: dict, slug: str):
         """Withdraw the reader's forecasts (all, or ?scenario=<key>)."""
         question = open_question_or_409(slug)
-        reader = current_reader()
-        if reader is None:
-            abort(401, message="Send your reader token (or session cookie) to withdraw.")
+        reader = reader_or_401("withdraw")
         key = args["scenario"]
         if key is not None and question.scenario(key) is None:
             abort(422, message="Unknown scenario.", errors={"scenario": ["Unknown scenario."]})

@@ -2,10 +2,9 @@
 
 from flask import session
 from flask.views import MethodView
-from flask_smorest import abort
 
 from ...services import reader_data
-from ..identity import SESSION_KEY, current_reader
+from ..identity import SESSION_KEY, reader_or_401
 from ..writes import committed
 from .base import api_blueprint
 from .schemas import ExportSchema
@@ -18,9 +17,7 @@ class MyData(MethodView):
     @blp.response(200, ExportSchema)
     def get(self):
         """Everything we hold about the reader: record, forecasts, comments, flags."""
-        reader = current_reader()
-        if reader is None:
-            abort(401, message="Send your reader token (or session cookie).")
+        reader = reader_or_401()
         return reader_data.export(reader)
 
 
@@ -29,8 +26,6 @@ class Me(MethodView):
     @blp.response(204)
     def delete(self):
         """Delete the reader's data: comments, standing forecasts, name and token."""
-        reader = current_reader()
-        if reader is None:
-            abort(401, message="Send your reader token (or session cookie).")
+        reader = reader_or_401()
         committed(lambda: reader_data.erase(reader))
         session.pop(SESSION_KEY, None)

@@ -5,20 +5,17 @@ again on its own page (422) with what the reader typed. The question page includ
 `comments/_section.html`, which reads its data from `comment_section(question)`.
 """
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
 from ...core.rendering import render_comment
 from ...errors import Conflict, Invalid
 from ...extensions import db
-from ...models import Comment, CommentStatus, Question, Reader
+from ...models import Comment, CommentStatus, Question
 from ...services import comments, readers, submissions
 from ...services.comments import BotSignals, status_for_author
-from ...services.visibility import crowd_visibility
-from .. import limits
-from ..identity import current_moderator, current_reader, remember, request_ip_hash
+from .. import crowd, limits
+from ..identity import current_reader, remember, request_ip_hash
 from ..lookups import comment_or_404, question_or_404
 from ..writes import committed
 from .forms import CommentForm, DeleteCommentForm, EditCommentForm, FlagForm
@@ -36,10 +33,6 @@ POSTED_MESSAGES = {
     CommentStatus.PENDING: ("Your comment will appear once a moderator has approved it.", "info"),
     CommentStatus.REJECTED: ("Your comment cannot be published here.", "error"),
 }
-
-
-def edit_window() -> timedelta:
-    return timedelta(seconds=current_app.config["COMMENT_EDIT_WINDOW_SECONDS"])
 
 
 def back_to(question_id: int, anchor: str = "comments"):
@@ -87,13 +80,8 @@ def comment_section(question: Question) -> dict:
     sort = sort if sort in comments.SORTS else "newest"
     page = request.args.get("page", 1, type=int)
     page = page if page and page >= 1 else 1
-    visible = crowd_visibility(
-        question,
-        reader,
-        current_app.config["MIN_CROWD"],
-        is_moderator=current_moderator() is not None,
-    ).visible
-    window = edit_window()
+    visible = crowd.visibility(question).visible
+    window = current_app.config["COMMENT_EDIT_WINDOW"]
     return {
         "page": comments.public_page(question, page, sort, current_app.config["COMMENT_PAGE_SIZE"]),
         "sort": sort,
@@ -171,27 +159,21 @@ def reply(slug: str, parent_id: int):
     return post(question, form, parent_id, action, "Your reply")
 
 
-def author_or_refuse(comment: Comment) -> Reader:
-    reader = current_reader()
-    if reader is None or reader.id != comment.reader_id:
-        abort(403, "Only the author can change a comment.")
-    return reader
-
-
 @bp.post("/comments/<int:comment_id>/edit")
 def edit(comment_id: int):
     """Change one's own comment within the edit window."""
     comment = comment_or_404(comment_id, hide_deleted=True)
     question = db.session.get(Question, comment.question_id)
-    reader = author_or_refuse(comment)
+    reader = current_reader()  # the service refuses anyone but the author
+    window = current_app.config["COMMENT_EDIT_WINDOW"]
     form = EditCommentForm(prefix=f"e{comment_id}")
     action = url_for(".edit", comment_id=comment_id)
     if not form.validate():
         return retry(form, action, question, "Edit your comment")
     try:
-        comments.check_edit(comment, reader, form.body.data, edit_window())
+        comments.check_edit(comment, reader, form.body.data, window)
         limits.spend(["edit"], readers.visitor(reader))
-        committed(lambda: comments.edit_comment(comment, reader, form.body.data, edit_window()))
+        committed(lambda: comments.edit_comment(comment, reader, form.body.data, window))
     except Invalid as refused:
         return retry(form, action, question, "Edit your comment", refused)
     if comment.status == CommentStatus.APPROVED:
@@ -206,11 +188,12 @@ def edit(comment_id: int):
 def delete(comment_id: int):
     """Delete one's own comment within the edit window."""
     comment = comment_or_404(comment_id, hide_deleted=True)
-    reader = author_or_refuse(comment)
+    reader = current_reader()  # the service refuses anyone but the author
+    window = current_app.config["COMMENT_EDIT_WINDOW"]
     form = DeleteCommentForm(prefix=f"d{comment_id}")
     if not form.validate():
         abort(400, "The form was incomplete; reload the page and try again.")
-    committed(lambda: comments.delete_comment(comment, reader, edit_window()))
+    committed(lambda: comments.delete_comment(comment, reader, window))
     flash("Your comment is deleted.", "success")
     return back_to(comment.question_id)
 
