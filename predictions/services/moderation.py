@@ -131,15 +131,7 @@ def ban(
     note = _clean_note(note)
     if errors := decisions.reason_problem(reason, note):
         raise Invalid(errors=errors)
-    now = now or utcnow()
-    banned = db.session.execute(
-        db.update(Reader)
-        .where(Reader.id == reader.id, Reader.banned_at.is_(None))
-        .values(banned_at=now, ban_reason=reason)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.refresh(reader)
-    if not banned:
+    if not _set_ban(reader, now or utcnow(), reason):
         raise Conflict("The reader is already banned.")
     # Only the moderator whose UPDATE matched gets here, so the counts move exactly once.
     counts.shift_reader(reader, -1)
@@ -167,17 +159,23 @@ def ban(
     return rejected
 
 
-def unban(reader: Reader, moderator: Moderator, note: str | None = None) -> None:
-    """Lift a ban: the reader's standing forecasts count again."""
-    note = _clean_note(note)
-    unbanned = db.session.execute(
+def _set_ban(reader: Reader, banned_at: datetime | None, reason: str | None) -> bool:
+    """Ban (banned_at set) or lift a ban, guarded: False when the reader was already so."""
+    was = Reader.banned_at.is_(None) if banned_at is not None else Reader.banned_at.is_not(None)
+    changed = db.session.execute(
         db.update(Reader)
-        .where(Reader.id == reader.id, Reader.banned_at.is_not(None))
-        .values(banned_at=None, ban_reason=None)
+        .where(Reader.id == reader.id, was)
+        .values(banned_at=banned_at, ban_reason=reason)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(reader)
-    if not unbanned:
+    return changed == 1
+
+
+def unban(reader: Reader, moderator: Moderator, note: str | None = None) -> None:
+    """Lift a ban: the reader's standing forecasts count again."""
+    note = _clean_note(note)
+    if not _set_ban(reader, None, None):
         raise Conflict("The reader is not banned.")
     counts.shift_reader(reader, +1)
     record(decisions.UNBAN, moderator, reader_id=reader.id, note=note)

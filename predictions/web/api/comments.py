@@ -10,11 +10,12 @@ from flask.views import MethodView
 
 from ...extensions import db
 from ...models import Comment, CommentStatus, Question
-from ...services import comments, readers, submissions
+from ...services import comments, readers
 from ...services.comments import status_for_author
 from .. import crowd, limits
-from ..identity import current_reader, reader_or_401, request_ip_hash
+from ..identity import reader_or_401
 from ..lookups import comment_or_404, question_or_404
+from ..submitting import send_comment, send_flag
 from ..writes import committed
 from .base import api_blueprint
 from .schemas import (
@@ -74,19 +75,7 @@ class QuestionComments(MethodView):
     def post(self, data: dict, slug: str):
         """Comment or reply; 201 when published at once, 202 while it awaits review."""
         question = question_or_404(slug)
-        visitor = readers.visitor(current_reader())
-        comments.check_comment(question, data["body"], data["parent_id"])
-        limits.spend(["comment"], visitor)
-        posted = committed(
-            lambda: submissions.post_comment(
-                question,
-                visitor,
-                data["body"],
-                data["display_name"],
-                request_ip_hash(),
-                parent_id=data["parent_id"],
-            )
-        )
+        posted = send_comment(question, data["body"], data["display_name"], data["parent_id"])
         result = comment_json(posted.comment, snapshots_visible(question))
         if posted.token:
             result["reader_token"] = posted.token
@@ -124,19 +113,7 @@ class CommentFlags(MethodView):
     def post(self, data: dict, comment_id: int):
         """Flag a published comment for the moderators (once per reader and comment)."""
         comment = comment_or_404(comment_id, hide_deleted=True)
-        visitor = readers.visitor(current_reader())
-        comments.check_flag(comment, visitor.reader)
-        limits.spend(["flag"], visitor)
-        flagged = committed(
-            lambda: submissions.flag(
-                comment,
-                visitor,
-                data["reason"],
-                data["details"],
-                current_app.config["FLAG_REPORT_THRESHOLD"],
-                request_ip_hash(),
-            )
-        )
+        flagged = send_flag(comment, data["reason"], data["details"])
         flag = flagged.flag
         result = {
             "id": flag.id,

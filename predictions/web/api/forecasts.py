@@ -5,12 +5,13 @@ from flask_smorest import abort
 
 from ...core.validation import check_probabilities
 from ...models import Question
-from ...services import forecasts, readers, scores, submissions
+from ...services import forecasts, scores
 from ...services.comments import status_for_author
 from ...services.submissions import ForecastSubmission
-from .. import crowd, limits
-from ..identity import current_reader, reader_or_401, request_ip_hash
+from .. import crowd
+from ..identity import current_reader, reader_or_401
 from ..lookups import question_or_404
+from ..submitting import send_forecast
 from ..writes import committed, late_write_lock
 from .base import api_blueprint, documents_errors
 from .schemas import (
@@ -56,14 +57,11 @@ class Forecasts(MethodView):
             message = "Some probabilities are not valid."
             abort(422, message=message, errors={"probabilities": errors})
 
-        visitor = readers.visitor(current_reader())
-        comment = submissions.comment_text(data["comment"])
-        submissions.check_forecast(question, accepted, comment)
-        limits.spend_forecast(visitor, with_comment=comment is not None)
-        return committed(
-            lambda: submissions.submit_forecast(
-                question, visitor, accepted, comment, data["display_name"], request_ip_hash()
-            ),
+        return send_forecast(
+            question,
+            accepted,
+            data["comment"],
+            data["display_name"],
             then=lambda submitted: answer(question, submitted),
         )
 

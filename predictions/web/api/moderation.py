@@ -101,16 +101,15 @@ class Unban(MethodView):
         return Standing(reader)
 
 
-def csv_response(lines, filename: str) -> Response:
+def csv_download(slug: str, what: str, header, rows_of) -> Response:
+    """A question's rows (readers pseudonymised with the app's key) as a streamed CSV file."""
+    question = question_or_404(slug)
+    rows = rows_of(question, current_app.config["SECRET_KEY"].encode())
     return Response(
-        stream_with_context(lines),
+        stream_with_context(csv_lines(header, rows)),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{question.slug}-{what}.csv"'},
     )
-
-
-def export_key() -> bytes:
-    return current_app.config["SECRET_KEY"].encode()
 
 
 @blp.route("/questions/<slug>/export.csv")
@@ -118,10 +117,7 @@ class ForecastExport(MethodView):
     @blp.response(200, content_type="text/csv", description="One row per forecast")
     def get(self, slug: str):
         """Every forecast on the question, readers pseudonymised (moderators only)."""
-        question = question_or_404(slug)
-        rows = exports.forecast_rows(question, export_key())
-        lines = csv_lines(exports.FORECAST_HEADER, rows)
-        return csv_response(lines, f"{question.slug}-forecasts.csv")
+        return csv_download(slug, "forecasts", exports.FORECAST_HEADER, exports.forecast_rows)
 
 
 @blp.route("/questions/<slug>/comments.csv")
@@ -129,7 +125,4 @@ class CommentExport(MethodView):
     @blp.response(200, content_type="text/csv", description="One row per comment")
     def get(self, slug: str):
         """Every comment on the question but deleted ones, readers pseudonymised."""
-        question = question_or_404(slug)
-        rows = exports.comment_rows(question, export_key())
-        lines = csv_lines(exports.COMMENT_HEADER, rows)
-        return csv_response(lines, f"{question.slug}-comments.csv")
+        return csv_download(slug, "comments", exports.COMMENT_HEADER, exports.comment_rows)

@@ -12,11 +12,12 @@ from ...core.rendering import render_comment
 from ...errors import Conflict, Invalid
 from ...extensions import db
 from ...models import Comment, CommentStatus, Question
-from ...services import comments, readers, submissions
+from ...services import comments, readers
 from ...services.comments import BotSignals, status_for_author
 from .. import crowd, limits
-from ..identity import current_reader, remember, request_ip_hash
+from ..identity import current_reader, remember
 from ..lookups import comment_or_404, question_or_404
+from ..submitting import send_comment, send_flag
 from ..writes import committed
 from .forms import CommentForm, DeleteCommentForm, EditCommentForm, FlagForm
 
@@ -113,20 +114,9 @@ def post(question: Question, form: CommentForm, parent_id: int | None, action: s
     """Store a comment or reply from a page form, or show the form again."""
     if not form.validate():
         return retry(form, action, question, title)
-    visitor = readers.visitor(current_reader())
     try:
-        comments.check_comment(question, form.body.data, parent_id)
-        limits.spend(["comment"], visitor)
-        posted = committed(
-            lambda: submissions.post_comment(
-                question,
-                visitor,
-                form.body.data,
-                form.display_name.data,
-                request_ip_hash(),
-                parent_id=parent_id,
-                signals=signals(form),
-            )
+        posted = send_comment(
+            question, form.body.data, form.display_name.data, parent_id, signals(form)
         )
     except Conflict as refused:
         flash(refused.message, "error")
@@ -207,20 +197,8 @@ def flag(comment_id: int):
     action = url_for(".flag", comment_id=comment_id)
     if not form.validate():
         return retry(form, action, question, "Flag a comment")
-    visitor = readers.visitor(current_reader())
     try:
-        comments.check_flag(comment, visitor.reader)
-        limits.spend(["flag"], visitor)
-        flagged = committed(
-            lambda: submissions.flag(
-                comment,
-                visitor,
-                form.reason.data,
-                form.details.data,
-                current_app.config["FLAG_REPORT_THRESHOLD"],
-                request_ip_hash(),
-            )
-        )
+        flagged = send_flag(comment, form.reason.data, form.details.data)
     except Conflict as refused:
         flash(refused.message, "info")
         return back_to(question.id, f"comment-{comment_id}")

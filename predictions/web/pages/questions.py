@@ -5,11 +5,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from ...errors import DomainError
 from ...extensions import db
 from ...models import CommentStatus, Question, Reader
-from ...services import comments, forecasts, questions, readers, scores, submissions
+from ...services import comments, forecasts, questions, scores
 from ...services.comments import BotSignals
-from .. import limits
-from ..identity import current_reader, remember, request_ip_hash
+from ..identity import current_reader, remember
 from ..lookups import question_or_404
+from ..submitting import send_forecast
 from ..writes import committed, late_write_lock
 from .forms import ForecastForm, WithdrawForm
 
@@ -62,21 +62,9 @@ def save_forecast(question: Question, reader: Reader | None, form: ForecastForm)
         fill_seconds=form.fill_seconds(),
         min_fill_seconds=current_app.config["COMMENT_MIN_FILL_SECONDS"],
     )
-    visitor = readers.visitor(reader)
-    comment = submissions.comment_text(form.comment.data)
     try:
-        submissions.check_forecast(question, form.probabilities(), comment)
-        limits.spend_forecast(visitor, with_comment=comment is not None)
-        submitted = committed(
-            lambda: submissions.submit_forecast(
-                question,
-                visitor,
-                form.probabilities(),
-                comment,
-                form.display_name.data,
-                request_ip_hash(),
-                signals,
-            )
+        submitted = send_forecast(
+            question, form.probabilities(), form.comment.data, form.display_name.data, signals
         )
     except DomainError as refused:
         if "comment" in refused.errors:
