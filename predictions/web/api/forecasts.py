@@ -105,7 +105,10 @@ class MyForecasts(MethodView):
     @documents_errors(blp, 401, 404)
     @blp.response(200, MineSchema)
     def get(self, slug: str):
-        """The reader's active forecasts and their history, oldest first."""
+        """The reader's active forecasts and their history, oldest first.
+
+        Without any identity both lists are empty (a new visitor); an unknown token is a 401.
+        """
         return mine(question_or_404(slug))
 
     @documents_errors(blp, 401, 404, 409)
