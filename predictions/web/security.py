@@ -101,10 +101,17 @@ def refuse_marked_body() -> None:
         abort(413)
 
 
+def refuse_nul_in_url() -> None:
+    """No name, id or filter holds a NUL, and PostgreSQL cannot even compare one: 400."""
+    if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+        abort(400, "The address holds a NUL character.")
+
+
 def init_app(app: Flask) -> None:
     if app.config.get("MAX_CONTENT_LENGTH"):
         app.wsgi_app = BoundedChunkedBodies(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
     app.before_request(refuse_marked_body)
+    app.before_request(refuse_nul_in_url)
     # X-Forwarded-For is believed only for as many hops as the deployment says it has.
     hops = app.config["TRUSTED_PROXIES"]
     if hops:

@@ -13,11 +13,19 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from ...core import moderator_decisions as decisions
 from ...services.moderation import PHRASE_MAX, WORD_KINDS
 from ...services.moderators import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
+from ..converters import MAX_DATABASE_ID
 
 REASON_CHOICES = [SelectChoice("", "Choose a reason…")] + [
     SelectChoice(code, f"{code} — {text}") for code, text in decisions.DECISION_REASONS.items()
@@ -102,7 +110,9 @@ class AuditFilterForm(FlaskForm):
         "Action",
         choices=[SelectChoice("", "Any")] + [SelectChoice(a) for a in decisions.AUDIT_ACTIONS],
     )
-    moderator = IntegerField("Moderator", validators=[Optional()])
+    moderator = IntegerField(
+        "Moderator", validators=[Optional(), NumberRange(min=1, max=MAX_DATABASE_ID)]
+    )
     page = IntegerField(validators=[Optional()])
 
 

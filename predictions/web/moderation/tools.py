@@ -149,8 +149,9 @@ def audit_log():
     """Every decision and change, newest first, filtered by action or moderator."""
     form = AuditFilterForm(request.args)
     everyone = moderators.list_moderators()
+    form.validate()  # a filter that breaks its rule is left out, not an error
     action = form.action.data if form.action.data in decisions.AUDIT_ACTIONS else None
-    moderator_id = form.moderator.data
+    moderator_id = None if form.moderator.errors else form.moderator.data
     page = audit.entries(
         max(form.page.data or 1, 1),
         current_app.config.get("MODERATION_PAGE_SIZE", 20) * 2,
