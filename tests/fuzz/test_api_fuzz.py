@@ -10,24 +10,28 @@ from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from predictions.extensions import db
-from predictions.services import questions
+from predictions.services import moderators, questions
 
-from ..conftest import SEED_SLUG, make_test_app
+from ..conftest import MODERATOR_PASSWORD, SEED_SLUG, make_test_app
 
 EXAMPLES_PER_OPERATION = 25
 
 
-def fuzzed_app():
-    """The app on an in-memory SQLite with the seed question, rate limits off."""
+def fuzzed_app() -> tuple[object, str]:
+    """The app on an in-memory SQLite with the seed question, rate limits off, and the API
+    token of a moderator (so the moderation operations are fuzzed past their 401)."""
     app = make_test_app("sqlite://", SECRET_KEY="fuzz-secret")
     with app.app_context():
         db.create_all()
         questions.load_seed()
+        token = moderators.issue_token(moderators.create_moderator("fuzz", MODERATOR_PASSWORD))
         db.session.commit()
-    return app
+    return app, token
 
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzzed_app())
+APP, MODERATOR_TOKEN = fuzzed_app()
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
+MODERATORS_ONLY = ("/moderation/", "/export.csv", "/comments.csv")
 
 
 @schema.hook
@@ -50,4 +54,7 @@ def test_api_answers_as_documented_and_never_5xx(case):
     # A question's scenario keys are data, not schema: a schema-valid body may still name a
     # scenario the question lacks and be refused with 422, so "valid data must be accepted"
     # cannot hold. Every other check runs, not_a_server_error and the conformance checks included.
-    case.call_and_validate(excluded_checks=[positive_data_acceptance])
+    moderators_only = any(part in case.path for part in MODERATORS_ONLY)
+    headers = {"Authorization": f"Bearer {MODERATOR_TOKEN}"} if moderators_only else None
+    response = case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
+    assert not moderators_only or response.status_code != 401  # the fuzzer got past the door
