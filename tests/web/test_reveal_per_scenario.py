@@ -98,11 +98,11 @@ def results_page(client, slug, headers) -> set[str]:
             assert "The crowd is hidden for now" in page
             continue
         section = match.group(0)
-        if "Crowd median" in section:
-            assert "<svg" in section
+        if "<svg" in section:
+            assert "hidden for now" not in section
             shown.add(key)
         else:
-            assert "<svg" not in section and "hidden for now" in section
+            assert "hidden for now" in section and "Crowd median</dt><dd>Hidden" in section
     return shown
 
 
@@ -273,10 +273,10 @@ def test_forecast_answer_on_one_scenario_shows_no_other(app, api_reader, crowded
 def test_comment_page_names_the_scenarios_whose_numbers_it_holds_back(app, crowded):
     reader = reader_who_forecast(app, crowded, {COOP: 40})
     text = " ".join(html_lib.unescape(reader.page().text).split())
-    assert "Forecast when posting: Increased US-Russia Cooperation 71 %;" in text
     assert (
-        "Strained US-EU Relations, Continued Global Instability: hidden until you can see "
-        "those scenarios' crowd"
+        "Forecast when posting: Increased US-Russia Cooperation 71 % (their numbers on Strained "
+        "US-EU Relations and Continued Global Instability stay hidden until you can see those "
+        "scenarios' crowd)."
     ) in text
     assert "72 %" not in text and "73 %" not in text
 
@@ -295,3 +295,17 @@ def test_a_csv_with_nothing_visible_is_403_with_the_reason(app, crowded):
     response = app.test_client().get(f"/q/{crowded}/results.csv")
     assert response.status_code == 403
     assert "Make your own forecast first" in response.text
+
+
+def test_a_snapshot_only_on_hidden_scenarios_says_so_without_numbers(app, crowded):
+    author = new_commenter(app, "Other")
+    add_comment(app, author.reader_id, "Only on the EU", snapshot={EU: 64})
+    reader = reader_who_forecast(app, crowded, {COOP: 40})
+    text = " ".join(html_lib.unescape(reader.page().text).split())
+    assert (
+        "Forecast when posting: their numbers on Strained US-EU Relations stay hidden until you "
+        "can see that scenario's crowd."
+    ) in text
+    assert "64 %" not in text
+    items = reader.client.get(f"/api/v1/questions/{crowded}/comments").json["items"]
+    assert [item["forecast_snapshot"] for item in items] == [{}, {COOP: 71}]
