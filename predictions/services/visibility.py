@@ -82,11 +82,12 @@ def crowd_visibility(
     min_crowd: int,
     is_moderator: bool = False,
     standing: Collection[str] | None = None,
+    sizes: Mapping[int, int] | None = None,
 ) -> CrowdVisibility:
     """Per scenario whether the crowd shows: to moderators, on closed questions and on
     resolved scenarios always; else once the viewer has forecast it and min_crowd readers have."""
-    # `standing` (the reader's scenario keys with a standing forecast) spares the read when the
-    # caller holds them.
+    # `standing` (the reader's scenario keys with a standing forecast) and `sizes` (readers per
+    # scenario id, for those keys at least) spare the reads when the caller holds them.
     count = questions.forecaster_count(question)
     keys = tuple(s.key for s in question.scenarios)
     if is_moderator or not question.is_open():
@@ -101,7 +102,8 @@ def crowd_visibility(
             hidden[scenario.key] = Hidden.NOT_FORECAST
     to_count = [s for s in open_scenarios if s.key not in hidden]
     if to_count:
-        sizes = crowd_sizes([s.id for s in to_count])
+        if sizes is None:
+            sizes = crowd_sizes([s.id for s in to_count])
         for scenario in to_count:
             if sizes.get(scenario.id, 0) < min_crowd:
                 hidden[scenario.key] = Hidden.TOO_FEW

@@ -66,10 +66,14 @@ def cache_seconds() -> float:
 
 
 def visibility(
-    question: Question, reader: Reader | None = None, standing: dict | None = None
+    question: Question,
+    reader: Reader | None = None,
+    standing: dict | None = None,
+    sizes: dict[int, int] | None = None,
 ) -> CrowdVisibility:
     """The anti-anchoring rule, scenario by scenario, for this request (or for a reader just
-    created in it, whose standing forecasts by scenario key the caller may pass)."""
+    created in it, whose standing forecasts by scenario key, and the crowd's sizes by scenario
+    id, the caller may pass)."""
     reader = reader if reader is not None else current_reader()
     return crowd_visibility(
         question,
@@ -77,6 +81,7 @@ def visibility(
         current_app.config["MIN_CROWD"],
         is_moderator=current_moderator() is not None,
         standing=standing,
+        sizes=sizes,
     )
 
 
@@ -186,16 +191,18 @@ def others_around(
 ) -> dict[int, Around]:
     """Per scenario the other readers' standing forecasts below, at and above the reader's,
     for the scenarios whose crowd the reader may see (by scenario id; the others are absent)."""
-    shown = visibility(question, reader, standing=active)
-    cells = {f.scenario_id: f.percent for key, f in active.items() if shown.visible_for(key)}
-    if not cells:
-        return {}
-    standing = counts.around(cells)
+    # One read serves both: the counts around the reader's numbers also give each crowd's size.
+    standing = counts.around({f.scenario_id: f.percent for f in active.values()})
+    sizes = {scenario_id: sum(around) for scenario_id, around in standing.items()}
+    shown = visibility(question, reader, standing=active, sizes=sizes)
+    visible_ids = {f.scenario_id for key, f in active.items() if shown.visible_for(key)}
     if reader.banned_at is not None:
-        return standing  # a banned reader's forecasts are not in the counts
+        # A banned reader's forecasts are not in the counts.
+        return {i: around for i, around in standing.items() if i in visible_ids}
     return {
         scenario_id: around._replace(equal=max(around.equal - 1, 0))  # the reader themselves
         for scenario_id, around in standing.items()
+        if scenario_id in visible_ids
     }
 
 
