@@ -10,7 +10,7 @@ from flask import current_app
 
 from ..cache import MemoryCache, make_cache
 from ..core.aggregation import counts_median
-from ..models import Forecast, Question, Reader
+from ..models import Forecast, Question, Reader, Scenario
 from ..services import aggregates, counts, forecasts
 from ..services.aggregates import HistoryPoint, ScenarioCrowd
 from ..services.counts import Around
@@ -18,7 +18,7 @@ from ..services.visibility import CrowdVisibility, crowd_visibility
 from .identity import current_moderator, current_reader
 
 EXTENSION = "predictions_crowd"
-# The aggregate's crowd fields (SPEC §7), absent while the crowd is hidden.
+# The aggregate's crowd fields (SPEC §7), absent from a scenario's row while its crowd is hidden.
 CROWD_FIELDS = (
     "n",
     "median",
@@ -66,10 +66,14 @@ def cache_seconds() -> float:
 
 
 def visibility(
-    question: Question, reader: Reader | None = None, standing: dict | None = None
+    question: Question,
+    reader: Reader | None = None,
+    standing: dict | None = None,
+    sizes: dict[int, int] | None = None,
 ) -> CrowdVisibility:
-    """The anti-anchoring rule for this request (or for a reader just created in it, whose
-    standing forecasts the caller may pass)."""
+    """The anti-anchoring rule, scenario by scenario, for this request (or for a reader just
+    created in it, whose standing forecasts by scenario key, and the crowd's sizes by scenario
+    id, the caller may pass)."""
     reader = reader if reader is not None else current_reader()
     return crowd_visibility(
         question,
@@ -77,6 +81,7 @@ def visibility(
         current_app.config["MIN_CROWD"],
         is_moderator=current_moderator() is not None,
         standing=standing,
+        sizes=sizes,
     )
 
 
@@ -118,8 +123,8 @@ def at_time(question: Question, t: datetime) -> list[ScenarioCrowd]:
     return aggregates.at_time(question, t)
 
 
-def identity_row(crowd_or_scenario) -> dict:
-    """The fields of a scenario row that are shown whether or not the crowd is visible."""
+def identity_row(crowd_or_scenario: ScenarioCrowd | Scenario) -> dict:
+    """The fields of a scenario row that are shown whether or not its crowd is visible."""
     if isinstance(crowd_or_scenario, ScenarioCrowd):
         return {
             "key": crowd_or_scenario.key,
@@ -133,12 +138,29 @@ def identity_row(crowd_or_scenario) -> dict:
     }
 
 
-def row(crowd: ScenarioCrowd, visible: bool) -> dict:
-    """A scenario's row: identity always, the crowd fields only when visible."""
-    result = identity_row(crowd)
-    if visible:
-        result.update({name: getattr(crowd.aggregate, name) for name in CROWD_FIELDS})
+def row(crowd_or_scenario: ScenarioCrowd | Scenario, visibility: CrowdVisibility) -> dict:
+    """A scenario's row: identity and whether its crowd shows (and why not), the crowd fields
+    only when it does."""
+    result = identity_row(crowd_or_scenario)
+    key = result["key"]
+    shown = visibility.visible_for(key)
+    result["visible"] = shown
+    result["hidden_reason"] = visibility.reason_for(key)
+    if shown and isinstance(crowd_or_scenario, ScenarioCrowd):
+        aggregate = crowd_or_scenario.aggregate
+        result.update({name: getattr(aggregate, name) for name in CROWD_FIELDS})
     return result
+
+
+def snapshot(
+    forecast_snapshot: dict[str, int], visibility: CrowdVisibility
+) -> tuple[dict[str, int] | None, list[str]]:
+    """A comment's snapshot as this viewer may see it: the numbers on the scenarios whose crowd
+    they may see (None when they may see no scenario's) and the keys held back."""
+    keys = [k for k in visibility.keys if k in forecast_snapshot]  # the question's order
+    shown = {k: forecast_snapshot[k] for k in keys if visibility.visible_for(k)}
+    withheld = [k for k in keys if k not in shown]
+    return (shown if visibility.any_visible else None), withheld
 
 
 def _pct(value: float) -> str:
@@ -166,17 +188,21 @@ def summary_sentence(label: str, you: int, others: Around, median: float | None)
 
 def others_around(
     question: Question, reader: Reader, active: dict[str, Forecast]
-) -> dict[int, Around] | None:
-    """Per scenario the other readers' standing forecasts below, at and above the reader's
-    (None while the crowd is hidden from them)."""
-    if not visibility(question, reader, standing=active).visible:
-        return None
+) -> dict[int, Around]:
+    """Per scenario the other readers' standing forecasts below, at and above the reader's,
+    for the scenarios whose crowd the reader may see (by scenario id; the others are absent)."""
+    # One read serves both: the counts around the reader's numbers also give each crowd's size.
     standing = counts.around({f.scenario_id: f.percent for f in active.values()})
+    sizes = {scenario_id: sum(around) for scenario_id, around in standing.items()}
+    shown = visibility(question, reader, standing=active, sizes=sizes)
+    visible_ids = {f.scenario_id for key, f in active.items() if shown.visible_for(key)}
     if reader.banned_at is not None:
-        return standing  # a banned reader's forecasts are not in the counts
+        # A banned reader's forecasts are not in the counts.
+        return {i: around for i, around in standing.items() if i in visible_ids}
     return {
         scenario_id: around._replace(equal=max(around.equal - 1, 0))  # the reader themselves
         for scenario_id, around in standing.items()
+        if scenario_id in visible_ids
     }
 
 
@@ -201,12 +227,15 @@ def medians(question: Question) -> dict[str, float | None]:
 
 
 def comparison(question: Question, active: dict[str, Forecast], others: dict[int, Around]) -> dict:
-    """Per scenario the crowd's median and where the reader stands among the others."""
+    """Per scenario the crowd's median and where the reader stands among the others, for the
+    scenarios in `others` (those whose crowd the reader may see)."""
+    if not others:
+        return {}
     crowd_medians = medians(question)
     result = {}
     for scenario in question.scenarios:
         forecast = active.get(scenario.key)
-        if forecast is None:
+        if forecast is None or scenario.id not in others:
             continue
         median = crowd_medians[scenario.key]
         result[scenario.key] = {

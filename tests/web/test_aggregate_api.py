@@ -82,21 +82,24 @@ def test_crowd_hidden_from_reader_who_has_not_forecast(app, client, seed):
     assert body["forecaster_count"] == 6
     assert "forecast first" in body["hidden_reason"]
     for row in body["scenarios"]:
-        assert set(row) == {"key", "label", "baseline"}  # crowd fields absent
+        # crowd fields absent; each row says it is hidden, and why
+        assert set(row) == {"key", "label", "baseline", "visible", "hidden_reason"}
+        assert row["visible"] is False
+        assert "forecast on this scenario first" in row["hidden_reason"]
 
 
 def test_crowd_hidden_under_min_crowd_then_visible(app, api_reader, seed):
-    add_readers(app, seed, [{COOP: 50}] * 3)
-    api_reader.forecast({COOP: 20})
+    add_readers(app, seed, [{COOP: 50, EU: 50, INST: 50}] * 3)
+    api_reader.forecast({COOP: 20, EU: 20, INST: 20})
     url = AGGREGATE.format(slug=seed)
     body = api_reader.client.get(url, headers=api_reader.headers).json
     assert body["visible"] is False and body["forecaster_count"] == 4
     assert "5 readers" in body["hidden_reason"]
     assert "median" not in scenario(body, COOP)
-    add_readers(app, seed, [{EU: 50}])
+    add_readers(app, seed, [{COOP: 50, EU: 50, INST: 50}])
     body = api_reader.client.get(url, headers=api_reader.headers).json
     assert body["visible"] is True and body["hidden_reason"] is None
-    assert scenario(body, COOP)["n"] == 4
+    assert scenario(body, COOP)["n"] == 5
     assert scenario(body, COOP)["median"] == 50
 
 

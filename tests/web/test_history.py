@@ -124,7 +124,9 @@ def test_history_is_hidden_like_the_aggregate(app, client, seed):
     body = client.get(url).json
     assert body["visible"] is False and "points" not in body
     at = client.get(url, query_string={"at": days_ago(1).isoformat()}).json
-    assert all(set(s) == {"key", "label", "baseline"} for s in at["scenarios"])
+    assert all(
+        set(s) == {"key", "label", "baseline", "visible", "hidden_reason"} for s in at["scenarios"]
+    )
     seen = client.get(url, headers=moderator_headers(app)).json
     assert seen["visible"] is True and len(seen["points"]) >= 2
 

@@ -12,7 +12,7 @@ from predictions.services import questions
 
 from .crowd_helpers import add_readers, close, moderator_headers
 
-COOP, EU = "us-russia-cooperation", "us-eu-strain"
+COOP, EU, INST = "us-russia-cooperation", "us-eu-strain", "global-instability"
 NS = {"svg": "http://www.w3.org/2000/svg"}
 
 
@@ -39,8 +39,9 @@ def test_results_hidden_before_forecasting_says_why_and_links_the_form(app, clie
 
 
 def test_results_for_a_reader_who_forecast(app, page_reader, seed):
-    add_readers(app, seed, [{COOP: 30, EU: 70}, {COOP: 35}, {COOP: 45}, {COOP: 55}])
-    page_reader.forecast({COOP: 50})
+    others = [{COOP: 30, EU: 70}, {COOP: 35}, {COOP: 45}, {COOP: 55}]
+    add_readers(app, seed, [{**o, EU: o.get(EU, 50), INST: 80} for o in others])
+    page_reader.forecast({COOP: 50, EU: 60, INST: 85})
     html = results(page_reader.client, seed).text
     assert "The crowd is hidden" not in html
     # At a glance: crowd median 45 beside the article's 40, +5 points.
@@ -100,7 +101,7 @@ def test_results_csv_has_a_row_per_scenario_and_defuses_formulas(app, client, se
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert [r["key"] for r in rows] == [COOP, EU, "global-instability"]
+    assert [r["key"] for r in rows] == [COOP, EU, INST]
     assert rows[0]["label"].startswith("'=")
     assert rows[0]["median"] == "30" or float(rows[0]["median"]) == 30
     assert float(rows[0]["delta_pp"]) == -10  # numbers stay numbers, sign and all

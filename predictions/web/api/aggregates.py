@@ -3,7 +3,9 @@
 from flask.views import MethodView
 from flask_smorest import abort
 
-from ...models import utcnow
+from ...models import Question, utcnow
+from ...services.aggregates import ScenarioCrowd
+from ...services.visibility import CrowdVisibility
 from .. import crowd
 from ..lookups import question_or_404
 from .base import api_blueprint
@@ -12,11 +14,13 @@ from .schemas import AggregateSchema, HistoryQuerySchema, HistorySchema
 blp = api_blueprint(
     "aggregates",
     __name__,
-    "The crowd against the article (hidden until you forecast, SPEC §4)",
+    "The crowd against the article (each scenario hidden until you forecast it, SPEC §4)",
 )
 
 
-def _header(visibility) -> dict:
+def _header(visibility: CrowdVisibility) -> dict:
+    # `visible` and `hidden_reason` speak for the whole question: true only when every
+    # scenario's crowd shows; each scenario row says the same for itself.
     return {
         "forecaster_count": visibility.forecaster_count,
         "visible": visibility.visible,
@@ -24,18 +28,21 @@ def _header(visibility) -> dict:
     }
 
 
+def _rows(question: Question, crowds: list[ScenarioCrowd] | None, visibility) -> list[dict]:
+    """Every scenario's row, the crowd fields on those the viewer may see."""
+    items = crowds if crowds is not None else question.scenarios
+    return [crowd.row(item, visibility) for item in items]
+
+
 @blp.route("/questions/<slug>/aggregate")
 class Aggregate(MethodView):
     @blp.response(200, AggregateSchema)
     def get(self, slug: str):
-        """The crowd now per scenario; crowd fields are absent while hidden."""
+        """The crowd now per scenario; a scenario's crowd fields are absent while it is hidden."""
         question = question_or_404(slug)
         visibility = crowd.visibility(question)
-        if visibility.visible:
-            rows = [crowd.row(c, True) for c in crowd.current(question)]
-        else:
-            rows = [crowd.identity_row(s) for s in question.scenarios]
-        return {**_header(visibility), "scenarios": rows}
+        crowds = crowd.current(question) if visibility.any_visible else None
+        return {**_header(visibility), "scenarios": _rows(question, crowds, visibility)}
 
 
 @blp.route("/questions/<slug>/aggregate/history")
@@ -43,8 +50,8 @@ class AggregateHistory(MethodView):
     @blp.arguments(HistoryQuerySchema, location="query")
     @blp.response(200, HistorySchema)
     def get(self, args: dict, slug: str):
-        """The crowd after each past UTC day and now; ?at= for one instant. Hidden like the
-        aggregate."""
+        """The crowd after each past UTC day and now; ?at= for one instant. Each scenario is
+        hidden like in the aggregate; `points` is absent while every scenario is."""
         question = question_or_404(slug)
         at = args["at"]
         if at is not None and at > utcnow():
@@ -53,16 +60,13 @@ class AggregateHistory(MethodView):
         result = _header(visibility)
         if at is not None:
             result["at"] = at
-            if visibility.visible:
-                result["scenarios"] = [crowd.row(c, True) for c in crowd.at_time(question, at)]
-            else:
-                result["scenarios"] = [crowd.identity_row(s) for s in question.scenarios]
+            crowds = crowd.at_time(question, at) if visibility.any_visible else None
+            result["scenarios"] = _rows(question, crowds, visibility)
             return result
-        result["scenarios"] = [crowd.identity_row(s) for s in question.scenarios]
-        if visibility.visible:
-            points = crowd.history(question)
+        result["scenarios"] = _rows(question, None, visibility)
+        if visibility.any_visible:
             result["points"] = [
-                {"at": p.at, "live": p.live, "scenarios": [crowd.row(c, True) for c in p.scenarios]}
-                for p in points
+                {"at": p.at, "live": p.live, "scenarios": _rows(question, p.scenarios, visibility)}
+                for p in crowd.history(question)
             ]
         return result

@@ -2,7 +2,8 @@
 
 Lists hold published top-level comments, each with its published `replies` (one level, oldest
 first). A comment's `status` is what its author may see ("withheld" reads "pending");
-`forecast_snapshot` is crowd data, present only where the viewer may see the crowd.
+`forecast_snapshot` is crowd data: it holds the author's numbers only on the scenarios whose
+crowd the viewer may see, and is absent while the viewer may see no scenario's.
 """
 
 from flask import current_app
@@ -12,6 +13,7 @@ from ...extensions import db
 from ...models import Comment, CommentStatus, Question
 from ...services import comments, readers
 from ...services.comments import status_for_author
+from ...services.visibility import CrowdVisibility
 from .. import crowd, limits
 from ..identity import reader_or_401
 from ..lookups import comment_or_404, question_or_404
@@ -32,11 +34,7 @@ from .schemas import (
 blp = api_blueprint("comments_api", __name__, "Comments, replies and flags")
 
 
-def snapshots_visible(question: Question) -> bool:
-    return crowd.visibility(question).visible
-
-
-def comment_json(comment: Comment, show_snapshot: bool) -> dict:
+def comment_json(comment: Comment, visibility: CrowdVisibility) -> dict:
     data = {
         "id": comment.id,
         "parent_id": comment.parent_id,
@@ -46,8 +44,9 @@ def comment_json(comment: Comment, show_snapshot: bool) -> dict:
         "created_at": comment.created_at,
         "edited_at": comment.edited_at,
     }
-    if show_snapshot:
-        data["forecast_snapshot"] = comment.forecast_snapshot
+    shown, _withheld = crowd.snapshot(comment.forecast_snapshot or {}, visibility)
+    if shown is not None:
+        data["forecast_snapshot"] = shown
     return data
 
 
@@ -61,11 +60,11 @@ class QuestionComments(MethodView):
         page = comments.public_page(
             question, args["page"], args["sort"], current_app.config["COMMENT_PAGE_SIZE"]
         )
-        show = snapshots_visible(question)
+        visibility = crowd.visibility(question)
         items = []
         for comment in page.items:
-            item = comment_json(comment, show)
-            item["replies"] = [comment_json(r, show) for r in page.replies[comment.id]]
+            item = comment_json(comment, visibility)
+            item["replies"] = [comment_json(r, visibility) for r in page.replies[comment.id]]
             items.append(item)
         return page.envelope(items)
 
@@ -76,7 +75,7 @@ class QuestionComments(MethodView):
         """Comment or reply; 201 when published at once, 202 while it awaits review."""
         question = question_or_404(slug)
         posted = send_comment(question, data["body"], data["display_name"], data["parent_id"])
-        result = comment_json(posted.comment, snapshots_visible(question))
+        result = comment_json(posted.comment, crowd.visibility(question, posted.reader))
         if posted.token:
             result["reader_token"] = posted.token
         return result, 201 if posted.comment.status == CommentStatus.APPROVED else 202
@@ -95,7 +94,7 @@ class CommentDetail(MethodView):
         limits.spend(["edit"], readers.visitor(reader))
         committed(lambda: comments.edit_comment(comment, reader, data["body"], window))
         question = db.session.get(Question, comment.question_id)
-        return comment_json(comment, snapshots_visible(question))
+        return comment_json(comment, crowd.visibility(question, reader))
 
     @blp.response(204)
     def delete(self, comment_id: int):

@@ -67,7 +67,8 @@ class Forecasts(MethodView):
 
 
 def answer(question: Question, submitted: ForecastSubmission) -> dict:
-    """The stored numbers beside the article's and (once visible) the crowd's."""
+    """The stored numbers beside the article's and, on each scenario whose crowd the reader
+    may now see, the crowd's."""
     active = submitted.active
     others = crowd.others_around(question, submitted.reader, active)
     result = {
@@ -84,10 +85,11 @@ def answer(question: Question, submitted: ForecastSubmission) -> dict:
     return result
 
 
-def comparison(question: Question, active: dict, others: dict | None) -> dict:
-    """The reader's numbers beside the article's, in points (and the crowd's, once visible:
-    others holds the other readers' counts around them, None while the crowd is hidden)."""
-    crowd_rows = crowd.comparison(question, active, others) if others is not None else {}
+def comparison(question: Question, active: dict, others: dict) -> dict:
+    """The reader's numbers beside the article's, in points, and the crowd's on the scenarios
+    in `others` (the other readers' counts around the reader's, by scenario id, for those
+    scenarios whose crowd the reader may see)."""
+    crowd_rows = crowd.comparison(question, active, others)
     return {
         s.key: {
             "you": active[s.key].percent,

@@ -329,6 +329,15 @@ class CrowdRowSchema(Schema):
     key = fields.String(dump_only=True)
     label = fields.String(dump_only=True)
     baseline = fields.Integer(dump_only=True, metadata={"description": "The article's percent"})
+    visible = fields.Boolean(
+        dump_only=True,
+        metadata={"description": "Whether this scenario's crowd shows to you (SPEC §4)"},
+    )
+    hidden_reason = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Why this scenario's crowd is hidden, in words (null: shown)"},
+    )
     n = fields.Integer(
         dump_only=True, metadata={"description": "Active forecasts (absent while hidden)"}
     )
@@ -350,9 +359,15 @@ class CrowdRowSchema(Schema):
 
 
 class AggregateSchema(Schema):
-    forecaster_count = fields.Integer(dump_only=True)
-    visible = fields.Boolean(dump_only=True)
-    hidden_reason = fields.String(dump_only=True, allow_none=True)
+    forecaster_count = fields.Integer(dump_only=True, metadata={"description": "Always shown"})
+    visible = fields.Boolean(
+        dump_only=True, metadata={"description": "Every scenario's crowd shows to you"}
+    )
+    hidden_reason = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Why some or all of the crowd is hidden (null: all shown)"},
+    )
     scenarios = fields.List(fields.Nested(CrowdRowSchema), dump_only=True)
 
 
@@ -367,7 +382,10 @@ class HistorySchema(AggregateSchema):
     points = fields.List(
         fields.Nested(HistoryPointSchema),
         dump_only=True,
-        metadata={"description": "Without ?at=: the end of each past UTC day, then now"},
+        metadata={
+            "description": "Without ?at=: the end of each past UTC day, then now (absent while "
+            "every scenario is hidden)"
+        },
     )
 
 

@@ -5,6 +5,8 @@ again on its own page (422) with what the reader typed. The question page includ
 `comments/_section.html`, which reads its data from `comment_section(question)`.
 """
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
@@ -14,6 +16,7 @@ from ...extensions import db
 from ...models import Comment, CommentStatus, Question
 from ...services import comments, readers
 from ...services.comments import BotSignals, status_for_author
+from ...services.visibility import CrowdVisibility
 from .. import crowd, limits
 from ..identity import current_reader, remember
 from ..lookups import comment_or_404, question_or_404
@@ -81,20 +84,42 @@ def comment_section(question: Question) -> dict:
     sort = sort if sort in comments.SORTS else "newest"
     page = request.args.get("page", 1, type=int)
     page = page if page and page >= 1 else 1
-    visible = crowd.visibility(question).visible
+    visibility = crowd.visibility(question)
+    labels = {s.key: s.label for s in question.scenarios}
     window = current_app.config["COMMENT_EDIT_WINDOW"]
     return {
         "page": comments.public_page(question, page, sort, current_app.config["COMMENT_PAGE_SIZE"]),
         "sort": sort,
         "reader": reader,
         "awaiting": comments.awaiting_review(question, reader),
-        "show_snapshots": visible,
-        "labels": {s.key: s.label for s in question.scenarios},
+        "snapshot_for": lambda c: snapshot_view(c, visibility, labels),
         "form": CommentForm(prefix="c", formdata=None),
         "forms_for": section_forms,
         "can_change": lambda c: comments.can_change(c, reader, window),
         "is_open": question.is_open(),
     }
+
+
+@dataclass(frozen=True)
+class SnapshotView:
+    """A comment's forecast when posting, as the viewer may see it."""
+
+    shown: list[tuple[str, int]]  # (scenario label, percent) in the question's order
+    withheld: list[str]  # labels of scenarios whose crowd, and so this number, is hidden
+
+
+def snapshot_view(
+    comment: Comment, visibility: CrowdVisibility, labels: dict[str, str]
+) -> SnapshotView | None:
+    """The numbers of a comment's snapshot on the scenarios whose crowd the viewer may see;
+    None when there is nothing to show (no snapshot, or no scenario's crowd shown to them)."""
+    shown, withheld = crowd.snapshot(comment.forecast_snapshot or {}, visibility)
+    if shown is None or not (shown or withheld):
+        return None
+    return SnapshotView(
+        shown=[(labels[k], shown[k]) for k in labels if k in shown],
+        withheld=[labels[k] for k in withheld],
+    )
 
 
 def author_status(status: str) -> str:

@@ -9,9 +9,11 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from markupsafe import Markup
 
 from ...core import charts
+from ...core.aggregation import ScenarioAggregate
 from ...models import Question, utcnow
 from ...services import scores
 from ...services.aggregates import HistoryPoint, ScenarioCrowd
+from ...services.visibility import CrowdVisibility, Hidden
 from .. import crowd
 from ..lookups import question_or_404
 
@@ -23,12 +25,18 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass(frozen=True)
 class ScenarioResult:
-    """What the page shows for one scenario."""
+    """What the page shows for one scenario: its crowd, or why that is hidden."""
 
-    crowd: ScenarioCrowd
-    trend: tuple[charts.TrendPoint, ...]
-    histogram_svg: str
-    trend_svg: str
+    key: str
+    label: str
+    baseline: int
+    aggregate: ScenarioAggregate | None = None  # None while the scenario's crowd is hidden
+    trend: tuple[charts.TrendPoint, ...] = ()
+    histogram_svg: str = ""
+    trend_svg: str = ""
+    hidden: Hidden | None = None
+    hidden_reason: str | None = None  # a sentence
+    hidden_short: str | None = None  # a few words, for a table cell
 
 
 # The charts are pure functions of their numbers: the same crowd draws the same SVG, so a
@@ -62,7 +70,10 @@ def _scenario_result(number: int, item: ScenarioCrowd, points: list[HistoryPoint
     trend = _trend(points, item.key)
     median_text = "no forecasts yet" if aggregate.median is None else f"{aggregate.median:g} %"
     return ScenarioResult(
-        crowd=item,
+        key=item.key,
+        label=item.label,
+        baseline=aggregate.baseline,
+        aggregate=aggregate,
         trend=trend,
         histogram_svg=histogram_svg(
             tuple(aggregate.histogram),
@@ -88,24 +99,40 @@ def _scenario_result(number: int, item: ScenarioCrowd, points: list[HistoryPoint
     )
 
 
+def _hidden_result(item: ScenarioCrowd, visibility: CrowdVisibility) -> ScenarioResult:
+    # Only the scenario's identity travels on: the section says why, with no number.
+    return ScenarioResult(
+        key=item.key,
+        label=item.label,
+        baseline=item.aggregate.baseline,
+        hidden=visibility.hidden[item.key],
+        hidden_reason=visibility.reason_for(item.key),
+        hidden_short=visibility.short_reason_for(item.key),
+    )
+
+
 @bp.get("/q/<slug>/results")
 def results(slug: str):
-    """The crowd against the article: numbers, distributions, trend and method."""
+    """The crowd against the article: numbers, distributions, trend and method, for each
+    scenario whose crowd the viewer may see."""
     question = question_or_404(slug)
     visibility = crowd.visibility(question)
     crowd_html = None
-    if visibility.visible:
+    if visibility.any_visible:
         points = crowd.history(question)
         sections = tuple(
             _scenario_result(number, item, points)
+            if visibility.visible_for(item.key)
+            else _hidden_result(item, visibility)
             for number, item in enumerate(points[-1].scenarios, start=1)
         )
-        crowd_html = _crowd_html(question.slug, sections)
+        crowd_html = _crowd_html(question.slug, question.is_open(), sections)
     resolved = any(s.outcome for s in question.scenarios)
     return render_template(
         "results/results.html",
         question=question,
         visibility=visibility,
+        hidden_labels=[s.label for s in question.scenarios if not visibility.visible_for(s.key)],
         crowd_html=crowd_html,
         scorecard=scores.scorecard_for_page(question, request.args.get("page", 1, type=int))
         if resolved
@@ -116,17 +143,40 @@ def results(slug: str):
 
 
 @lru_cache(maxsize=64)
-def _crowd_html(slug: str, sections: tuple[ScenarioResult, ...]) -> Markup:
-    # The same crowd renders the same markup for every viewer: render it once per crowd.
-    return Markup(render_template("results/_crowd.html", slug=slug, sections=sections))
+def _crowd_html(slug: str, is_open: bool, sections: tuple[ScenarioResult, ...]) -> Markup:
+    # The same crowd (and the same hidden scenarios) renders the same markup for every viewer:
+    # render it once per crowd.
+    return Markup(
+        render_template("results/_crowd.html", slug=slug, is_open=is_open, sections=sections)
+    )
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One scenario in the question page's crowd box."""
+
+    label: str
+    baseline: int
+    aggregate: ScenarioAggregate | None  # None while the scenario's crowd is hidden
+    hidden_reason: str | None  # a few words, while hidden
 
 
 @bp.app_template_global("crowd_summary")
-def crowd_summary(question: Question) -> list[ScenarioCrowd] | None:
-    """The crowd now for the question page's short summary; None while hidden."""
-    if not crowd.visibility(question).visible:
+def crowd_summary(question: Question) -> list[SummaryLine] | None:
+    """The crowd now for the question page's short summary, scenario by scenario; None while
+    every scenario's crowd is hidden."""
+    visibility = crowd.visibility(question)
+    if not visibility.any_visible:
         return None
-    return crowd.current(question)
+    return [
+        SummaryLine(
+            label=item.label,
+            baseline=item.aggregate.baseline,
+            aggregate=item.aggregate if visibility.visible_for(item.key) else None,
+            hidden_reason=visibility.short_reason_for(item.key),
+        )
+        for item in crowd.current(question)
+    ]
 
 
 def _cell(value: object) -> object:
@@ -152,10 +202,12 @@ def _csv(filename: str, header: list[str], rows: list[list[object]]) -> Response
     )
 
 
-def _visible_or_403(question: Question) -> None:
+def _visible_or_403(question: Question) -> CrowdVisibility:
+    """The viewer's visibility; 403 with the reason while every scenario's crowd is hidden."""
     visibility = crowd.visibility(question)
-    if not visibility.visible:
+    if not visibility.any_visible:
         abort(403, visibility.hidden_reason)
+    return visibility
 
 
 def _crowd_cells(item: ScenarioCrowd) -> list[object]:
@@ -170,9 +222,10 @@ HISTOGRAM_COLUMNS = [f"hist_{5 * i:02d}_{min(5 * i + 4, 99):02d}" for i in range
 
 @bp.get("/q/<slug>/results.csv")
 def results_csv(slug: str):
-    """The crowd now, one row per scenario (hidden like the page)."""
+    """The crowd now, one row per scenario whose crowd the viewer may see (hidden like the
+    page)."""
     question = question_or_404(slug)
-    _visible_or_403(question)
+    visibility = _visible_or_403(question)
     generated = utcnow().isoformat()
     rows = [
         [
@@ -185,6 +238,7 @@ def results_csv(slug: str):
             generated,
         ]
         for item in crowd.current(question)
+        if visibility.visible_for(item.key)
     ]
     header = ["question", "key", "label", "baseline", *CROWD_COLUMNS, *HISTOGRAM_COLUMNS, "at"]
     return _csv(f"{question.slug}-results.csv", header, rows)
@@ -192,9 +246,10 @@ def results_csv(slug: str):
 
 @bp.get("/q/<slug>/history.csv")
 def history_csv(slug: str):
-    """The crowd after each past UTC day and now, one row per day and scenario."""
+    """The crowd after each past UTC day and now, one row per day and scenario whose crowd the
+    viewer may see."""
     question = question_or_404(slug)
-    _visible_or_403(question)
+    visibility = _visible_or_403(question)
     points = crowd.history(question)
     rows = [
         [
@@ -206,6 +261,7 @@ def history_csv(slug: str):
         ]
         for point in points
         for item in point.scenarios
+        if visibility.visible_for(item.key)
     ]
     header = ["at", "live", "key", "baseline", *CROWD_COLUMNS]
     return _csv(f"{question.slug}-history.csv", header, rows)
