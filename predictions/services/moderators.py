@@ -11,7 +11,7 @@ from ..core import moderator_decisions as decisions
 from ..core.pseudonyms import token_hash
 from ..errors import Invalid
 from ..extensions import db
-from ..models import Moderator, utcnow
+from ..models import Moderator, new_session_token, utcnow
 from .audit import record
 
 PASSWORD_MIN = 12
@@ -21,6 +21,9 @@ NAME_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{NAME_MAX - 1}}}")
 NAME_MESSAGE = f"Use 1 to {NAME_MAX} letters, digits, dots, dashes or underscores."
 # Must match predictions.web.identity.MODERATOR_TOKEN_PREFIX.
 TOKEN_PREFIX = "mod_"
+
+# Written to the audit log when an account's password is set anew.
+PASSWORD_CHANGE = "moderator_password"
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory parameters.
 hasher = PasswordHasher()
@@ -100,12 +103,33 @@ def issue_token(moderator: Moderator) -> str:
     return token
 
 
+def by_session_token(token: str) -> Moderator | None:
+    """The active moderator whose current login sessions carry this token."""
+    moderator = db.session.scalar(db.select(Moderator).filter_by(session_token=token))
+    return moderator if moderator is not None and moderator.is_active else None
+
+
+def end_sessions(moderator: Moderator) -> None:
+    """End every login session of the account (a new session token; API tokens stay)."""
+    moderator.session_token = new_session_token()
+    db.session.flush()
+
+
+def change_password(moderator: Moderator, password: str, by: Moderator | None = None) -> None:
+    """Set a new password and end every session of the account (audited); raises Invalid."""
+    if problem := password_problem(password):
+        raise Invalid(errors={"password": [problem]})
+    moderator.password_hash = hasher.hash(password)
+    end_sessions(moderator)
+    record(PASSWORD_CHANGE, by, note=moderator.name)
+
+
 def disable(moderator: Moderator, by: Moderator | None = None) -> bool:
-    """Disable an account (its session and token stop working); False if already disabled."""
+    """Disable an account (its sessions and token stop working); False if already disabled."""
     disabled = db.session.execute(
         db.update(Moderator)
         .where(Moderator.id == moderator.id, Moderator.disabled_at.is_(None))
-        .values(disabled_at=utcnow())
+        .values(disabled_at=utcnow(), session_token=new_session_token())
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(moderator)
