@@ -211,7 +211,9 @@ def snapshot_command(slug: str) -> None:
     click.echo(f"{slug}: {len(points)} days of history ({time.monotonic() - started:.1f} s)")
 
 
-moderators_cli = AppGroup("moderators", help="Create, list and disable moderator accounts.")
+moderators_cli = AppGroup(
+    "moderators", help="Create, list and disable moderator accounts; set their passwords."
+)
 
 
 def _moderator_or_fail(name: str):
@@ -221,24 +223,45 @@ def _moderator_or_fail(name: str):
     return moderator
 
 
+def _read_password(from_stdin: bool) -> str:
+    """The first line of stdin, or a password typed twice at a hidden prompt."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+PASSWORD_STDIN = click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+
+
 @moderators_cli.command("create")
 @click.argument("name")
 @click.option("--admin", is_flag=True, help="Also manages moderators, questions, resolutions.")
-@click.option(
-    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
-)
+@PASSWORD_STDIN
 def moderators_create_command(name: str, admin: bool, password_stdin: bool) -> None:
     """Create a moderator account (the password is asked for twice, or read from stdin)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     try:
         moderator = moderators_service.create_moderator(name, password, is_admin=admin)
     except Invalid as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"{moderator.name}: created{' (admin)' if admin else ''}")
+
+
+@moderators_cli.command("password")
+@click.argument("name")
+@PASSWORD_STDIN
+def moderators_password_command(name: str, password_stdin: bool) -> None:
+    """Set a new password: every login session of the account ends (its API token stays)."""
+    moderator = _moderator_or_fail(name)
+    try:
+        moderators_service.change_password(moderator, _read_password(password_stdin))
+    except Invalid as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"{name}: password set, every session ended")
 
 
 @moderators_cli.command("token")

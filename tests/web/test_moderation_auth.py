@@ -42,6 +42,7 @@ ARGUMENTS = {
 }
 ADMIN_ENDPOINTS = {
     "moderation_tools.accounts",
+    "moderation_tools.change_password",
     "moderation_tools.disable",
     "moderation_questions.index",
     "moderation_questions.resolve",
@@ -329,7 +330,10 @@ def test_login_attempts_are_limited_to_five_a_minute(app: Flask, client, seed):
     assert allowed.status_code == 303
 
 
-# ---- sessions end everywhere: logout, disable
+# ---- sessions end everywhere: logout, disable, a new password
+
+NEW_PASSWORD = "an entirely different passphrase"
+
 
 def copy_of_browser(app: Flask, client):
     """Another browser holding a copy of this one's session cookie (as a thief would)."""
@@ -369,10 +373,28 @@ def disable_with_the_cli(app, runner, mia) -> None:
     assert runner.invoke(args=["moderators", "disable", "mia"]).exit_code == 0
 
 
+def new_password_on_the_page(app, runner, mia) -> None:
+    ada = logged_in(app, "ada", admin=True)
+    data = {"pw-moderator": moderator_id(app, "mia"), "pw-password": NEW_PASSWORD}
+    response = ada.client.post(
+        "/moderation/moderators/password", data={**data, "pw-confirm": NEW_PASSWORD}
+    )
+    assert response.status_code == 303
+
+
+def new_password_with_the_cli(app, runner, mia) -> None:
+    result = runner.invoke(
+        args=["moderators", "password", "mia", "--password-stdin"], input=NEW_PASSWORD + "\n"
+    )
+    assert result.exit_code == 0, result.output
+
+
 ENDINGS = [
     logout,
     disable_on_the_page,
     disable_with_the_cli,
+    new_password_on_the_page,
+    new_password_with_the_cli,
 ]
 
 
