@@ -307,3 +307,53 @@ def test_moderators_who_are_not_admins_cannot_set_passwords(app, moderator):
     )
     assert response.status_code == 403
     assert logs_in(app, "mia", MODERATOR_PASSWORD)
+
+
+# ---- passwords that are easy to guess
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("a" * 12, 'Repeats like "aaa" are easy to guess.'),
+        ("password1234", "This is a very common password."),
+        ("qwertyuiop12", "similar to a commonly used password"),
+        ("iloveyou2024", "similar to a commonly used password"),
+        ("kestrelwing2024", "This password is easy to guess."),  # the account's own name
+    ],
+)
+def test_passwords_that_are_easy_to_guess_are_refused(app, runner, password, message):
+    result = runner.invoke(
+        args=["moderators", "create", "kestrelwing", "--password-stdin"], input=password + "\n"
+    )
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "A few uncommon words make a strong one." in result.output
+    assert moderator_row(app, "kestrelwing") is None
+
+
+@pytest.mark.parametrize("password", [MODERATOR_PASSWORD, PASSWORD, "kestrelwing2024"])
+def test_passphrases_and_other_names_pass(password):
+    assert moderators.password_problem(password, "mia") is None
+
+
+def test_only_the_first_72_characters_are_judged_and_fast():
+    import time
+
+    started = time.monotonic()
+    assert moderators.password_problem("Zq7#" + "x" * (moderators.PASSWORD_MAX - 4)) is not None
+    assert moderators.password_problem(MODERATOR_PASSWORD + " a" * 400) is None
+    assert time.monotonic() - started < 2  # zxcvbn takes minutes on 1,024 repeated characters
+
+
+def test_admin_page_refuses_a_common_password(app, admin):
+    data = {"name": "newbie", "password": "password1234", "confirm": "password1234"}
+    response = admin.client.post("/moderation/moderators", data=data)
+    assert response.status_code == 422
+    assert "This is a very common password." in response.get_data(as_text=True)
+    mia = make_moderator(app, "mia")
+    response = admin.client.post(
+        "/moderation/moderators/password", data=password_form(mia, "a" * 12)
+    )
+    assert response.status_code == 422
+    assert "easy to guess" in response.get_data(as_text=True)

@@ -27,7 +27,7 @@ from ...services.moderation import PHRASE_MAX, WORD_KINDS
 from ...services.moderators import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
 from ..converters import MAX_DATABASE_ID
 
-PASSWORD_HINT = f"At least {PASSWORD_MIN} characters."
+PASSWORD_HINT = f"At least {PASSWORD_MIN} characters, and not easy to guess."
 REASON_CHOICES = [SelectChoice("", "Choose a reason…")] + [
     SelectChoice(code, f"{code} — {text}") for code, text in decisions.DECISION_REASONS.items()
 ]
