@@ -24,7 +24,7 @@ STRENGTH_MIN = 3
 # zxcvbn judges at most its own default of 72 characters: its cost grows fast with the length
 # (seconds for a few hundred), and a longer password is at least as strong as its start.
 STRENGTH_CHARS = 72
-STRENGTH_ADVICE = "A few uncommon words make a strong one."
+STRENGTH_ADVICE = "A few uncommon words make a strong password."
 # Must match predictions.web.identity.MODERATOR_TOKEN_PREFIX.
 TOKEN_PREFIX = "mod_"
 

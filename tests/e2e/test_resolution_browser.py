@@ -55,7 +55,7 @@ def test_admin_resolves_a_scenario_from_the_page_and_the_results_score_it(
         with page.expect_navigation():
             form.get_by_role("button", name="Resolve").click()
         expect(page.get_by_text(f"“{SCENARIO}” resolved yes.")).to_be_visible()
-        row = page.locator("tr", has=form)
+        row = page.locator("tr", has=page.get_by_role("rowheader", name=SCENARIO))
         expect(row.locator(".badge-outcome-yes")).to_have_text("yes")
         expect(form.get_by_role("button", name="Correct")).to_be_visible()
         page.screenshot(path=artifacts / "resolution-admin.png", full_page=True)

@@ -328,7 +328,7 @@ def test_passwords_that_are_easy_to_guess_are_refused(app, runner, password, mes
     )
     assert result.exit_code != 0
     assert message in result.output
-    assert "A few uncommon words make a strong one." in result.output
+    assert "A few uncommon words make a strong password." in result.output
     assert moderator_row(app, "kestrelwing") is None
 
 
