@@ -1,5 +1,8 @@
 """Command-line groups: flask --app predictions questions|scenarios|moderators|demo|… ."""
 
+import ipaddress
+import os
+import shlex
 import sys
 import time
 from datetime import timedelta
@@ -71,10 +74,78 @@ def close_command(slug: str) -> None:
     _set_status(slug, QuestionStatus.CLOSED)
 
 
+def listen_addresses(binds: tuple[str, ...] = ()) -> tuple[list[str], str]:
+    """Where the server listens, and where that was read: doctor's --bind, else the --bind
+    options in gunicorn's GUNICORN_CMD_ARGS, else HOST (as `make run` binds), else the
+    Makefile's default."""
+    if binds:
+        return list(binds), "--bind"
+    found, args = [], shlex.split(os.environ.get("GUNICORN_CMD_ARGS", ""))
+    for index, arg in enumerate(args):
+        if arg in ("-b", "--bind") and index + 1 < len(args):
+            found.append(args[index + 1])
+        elif arg.startswith("--bind="):
+            found.append(arg.removeprefix("--bind="))
+        elif arg.startswith("-b") and len(arg) > 2:
+            found.append(arg[2:])
+    if found:
+        return found, "GUNICORN_CMD_ARGS"
+    if host := os.environ.get("HOST"):
+        return [host], "HOST"
+    return ["127.0.0.1"], "the default HOST"
+
+
+def is_loopback(address: str) -> bool:
+    """Whether a gunicorn bind address (HOST, HOST:PORT, [IPv6]:PORT, unix:PATH) is reachable
+    from this machine only."""
+    if address.startswith("unix:"):
+        return True
+    if address.startswith("["):
+        host = address[1 : address.find("]")]
+    elif address.count(":") == 1:
+        host = address.split(":")[0]
+    else:
+        host = address  # no port, or a bare IPv6 address
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # any other name, an empty host (all interfaces), fd://
+
+
+def proxies_check(trusted: int, binds: tuple[str, ...]) -> health.Check:
+    """TRUSTED_PROXIES above 0 is safe only when clients cannot reach the server directly: they
+    would write the X-Forwarded-For that is believed (their IP hash, their rate limits)."""
+    if trusted <= 0:
+        return health.Check("proxies", True, "TRUSTED_PROXIES=0: X-Forwarded-For is ignored")
+    addresses, source = listen_addresses(binds)
+    listening = f"listening on {', '.join(addresses)} (from {source})"
+    exposed = [address for address in addresses if not is_loopback(address)]
+    if not exposed:
+        return health.Check("proxies", True, f"TRUSTED_PROXIES={trusted}, {listening}")
+    return health.Check(
+        "proxies",
+        False,
+        f"TRUSTED_PROXIES={trusted} but {listening}: a client that reaches "
+        f"{', '.join(exposed)} directly chooses its own address; bind 127.0.0.1 behind a "
+        "proxy on this machine, or let only the proxy reach the port",
+    )
+
+
 @click.command("doctor")
+@click.option(
+    "--bind",
+    "binds",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Where the server listens (as gunicorn's --bind); by default read from "
+    "GUNICORN_CMD_ARGS, else HOST.",
+)
 @with_appcontext
-def doctor_command() -> None:
-    """Check configuration, database, schema revision and Redis; exit 1 if anything is wrong."""
+def doctor_command(binds: tuple[str, ...]) -> None:
+    """Check configuration, database, schema revision and Redis; exit 1 if anything is wrong
+    (a warning, such as trusted proxies on a server reachable from outside, does not)."""
     app = current_app
     checks = [
         health.Check(
@@ -95,8 +166,11 @@ def doctor_command() -> None:
             else "not Secure: set SESSION_COOKIE_SECURE=true behind HTTPS",
         ),
     ]
+    warnings = [proxies_check(app.config["TRUSTED_PROXIES"], binds)]
     for check in checks:
         click.echo(f"{'ok ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+    for check in warnings:
+        click.echo(f"{'ok ' if check.ok else 'WARN'}  {check.name}: {check.detail}")
     if not all(check.ok for check in checks):
         raise SystemExit(1)
 
@@ -211,7 +285,9 @@ def snapshot_command(slug: str) -> None:
     click.echo(f"{slug}: {len(points)} days of history ({time.monotonic() - started:.1f} s)")
 
 
-moderators_cli = AppGroup("moderators", help="Create, list and disable moderator accounts.")
+moderators_cli = AppGroup(
+    "moderators", help="Create, list and disable moderator accounts; set their passwords."
+)
 
 
 def _moderator_or_fail(name: str):
@@ -221,24 +297,45 @@ def _moderator_or_fail(name: str):
     return moderator
 
 
+def _read_password(from_stdin: bool) -> str:
+    """The first line of stdin, or a password typed twice at a hidden prompt."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+PASSWORD_STDIN = click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+
+
 @moderators_cli.command("create")
 @click.argument("name")
 @click.option("--admin", is_flag=True, help="Also manages moderators, questions, resolutions.")
-@click.option(
-    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
-)
+@PASSWORD_STDIN
 def moderators_create_command(name: str, admin: bool, password_stdin: bool) -> None:
     """Create a moderator account (the password is asked for twice, or read from stdin)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     try:
         moderator = moderators_service.create_moderator(name, password, is_admin=admin)
     except Invalid as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"{moderator.name}: created{' (admin)' if admin else ''}")
+
+
+@moderators_cli.command("password")
+@click.argument("name")
+@PASSWORD_STDIN
+def moderators_password_command(name: str, password_stdin: bool) -> None:
+    """Set a new password: every login session of the account ends (its API token stays)."""
+    moderator = _moderator_or_fail(name)
+    try:
+        moderators_service.change_password(moderator, _read_password(password_stdin))
+    except Invalid as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"{name}: password set, every session ended")
 
 
 @moderators_cli.command("token")

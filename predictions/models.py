@@ -285,6 +285,11 @@ class Flag(db.Model):
     )
 
 
+def new_session_token() -> str:
+    """A random token naming one generation of a moderator's login sessions."""
+    return secrets.token_urlsafe(32)
+
+
 class Moderator(UserMixin, db.Model):
     __tablename__ = "moderators"
 
@@ -296,10 +301,16 @@ class Moderator(UserMixin, db.Model):
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What a login session stores instead of the id (Flask-Login's "alternative token"); a new
+    # one on logout, disable or password change ends every session of the account at once.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
 
     @property
     def is_active(self) -> bool:
         return self.disabled_at is None
+
+    def get_id(self) -> str:
+        return self.session_token
 
 
 class WordListEntry(db.Model):

@@ -11,7 +11,7 @@ from ..core import moderator_decisions as decisions
 from ..core.pseudonyms import token_hash
 from ..errors import Invalid
 from ..extensions import db
-from ..models import Moderator, utcnow
+from ..models import Moderator, new_session_token, utcnow
 from .audit import record
 
 PASSWORD_MIN = 12
@@ -19,8 +19,17 @@ PASSWORD_MAX = 1024
 NAME_MAX = 40
 NAME_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{NAME_MAX - 1}}}")
 NAME_MESSAGE = f"Use 1 to {NAME_MAX} letters, digits, dots, dashes or underscores."
+# zxcvbn's score 3 of 0-4: "safely unguessable", about 10^10 guesses or more.
+STRENGTH_MIN = 3
+# zxcvbn judges at most its own default of 72 characters: its cost grows fast with the length
+# (seconds for a few hundred), and a longer password is at least as strong as its start.
+STRENGTH_CHARS = 72
+STRENGTH_ADVICE = "A few uncommon words make a strong password."
 # Must match predictions.web.identity.MODERATOR_TOKEN_PREFIX.
 TOKEN_PREFIX = "mod_"
+
+# Written to the audit log when an account's password is set anew.
+PASSWORD_CHANGE = "moderator_password"
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory parameters.
 hasher = PasswordHasher()
@@ -31,12 +40,24 @@ def name_problem(name: str) -> str | None:
     return None if NAME_PATTERN.fullmatch(name or "") else NAME_MESSAGE
 
 
-def password_problem(password: str) -> str | None:
-    """Why a password is not acceptable, or None."""
+def password_problem(password: str, name: str | None = None) -> str | None:
+    """Why a password is not acceptable (too short or long, or easy to guess), or None."""
     if len(password) < PASSWORD_MIN:
         return f"Use at least {PASSWORD_MIN} characters."
     if len(password) > PASSWORD_MAX:
         return f"Use at most {PASSWORD_MAX} characters."
+    # zxcvbn knows common passwords, words, names, keyboard patterns, repeats and dates. Its
+    # lists take some 14 MB: imported here, only processes that set passwords hold them.
+    from zxcvbn import zxcvbn
+
+    guess = zxcvbn(password[:STRENGTH_CHARS], user_inputs=[name] if name else [])
+    if guess["score"] < STRENGTH_MIN:
+        warning = guess["feedback"]["warning"]
+        return " ".join(
+            part
+            for part in ("This password is easy to guess.", warning, STRENGTH_ADVICE)
+            if part
+        )
     return None
 
 
@@ -59,7 +80,7 @@ def create_moderator(
         errors["name"] = [problem]
     elif by_name(name) is not None:
         errors["name"] = [f"A moderator called {name!r} already exists."]
-    if problem := password_problem(password):
+    if problem := password_problem(password, name):
         errors["password"] = [problem]
     if errors:
         raise Invalid(errors=errors)
@@ -100,12 +121,33 @@ def issue_token(moderator: Moderator) -> str:
     return token
 
 
+def by_session_token(token: str) -> Moderator | None:
+    """The active moderator whose current login sessions carry this token."""
+    moderator = db.session.scalar(db.select(Moderator).filter_by(session_token=token))
+    return moderator if moderator is not None and moderator.is_active else None
+
+
+def end_sessions(moderator: Moderator) -> None:
+    """End every login session of the account (a new session token; API tokens stay)."""
+    moderator.session_token = new_session_token()
+    db.session.flush()
+
+
+def change_password(moderator: Moderator, password: str, by: Moderator | None = None) -> None:
+    """Set a new password and end every session of the account (audited); raises Invalid."""
+    if problem := password_problem(password, moderator.name):
+        raise Invalid(errors={"password": [problem]})
+    moderator.password_hash = hasher.hash(password)
+    end_sessions(moderator)
+    record(PASSWORD_CHANGE, by, note=moderator.name)
+
+
 def disable(moderator: Moderator, by: Moderator | None = None) -> bool:
-    """Disable an account (its session and token stop working); False if already disabled."""
+    """Disable an account (its sessions and token stop working); False if already disabled."""
     disabled = db.session.execute(
         db.update(Moderator)
         .where(Moderator.id == moderator.id, Moderator.disabled_at.is_(None))
-        .values(disabled_at=utcnow())
+        .values(disabled_at=utcnow(), session_token=new_session_token())
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(moderator)

@@ -137,3 +137,31 @@ def test_counts_are_backfilled_for_forecasts_made_before_the_counts_existed(migr
         total_rows = db.session.execute(text("SELECT count(*) FROM scenario_counts")).scalar()
     assert counts == {30: 2}  # the ended and the banned forecasts are not counted
     assert total_rows == 3 * 99
+
+
+def test_existing_moderators_get_random_session_tokens_and_the_column_can_go(migrated_app):
+    run(migrated_app, "db", "upgrade", "4fd1ce9744fd")
+    with migrated_app.app_context():
+        for name in ("mia", "ada"):
+            db.session.execute(
+                text(
+                    "INSERT INTO moderators (name, password_hash, is_admin, created_at) "
+                    "VALUES (:name, 'hash', false, CURRENT_TIMESTAMP)"
+                ),
+                {"name": name},
+            )
+        db.session.commit()
+    run(migrated_app, "db", "upgrade")
+    with migrated_app.app_context():
+        tokens = db.session.execute(text("SELECT session_token FROM moderators")).scalars().all()
+        db.session.commit()
+    assert len(tokens) == len(set(tokens)) == 2
+    assert all(len(token) >= 43 for token in tokens)  # 32 random bytes each
+    run(migrated_app, "db", "downgrade", "4fd1ce9744fd")
+    with migrated_app.app_context():
+        columns = {c["name"] for c in inspect(db.engine).get_columns("moderators")}
+        names = db.session.execute(text("SELECT name FROM moderators")).scalars().all()
+        db.session.commit()
+    assert "session_token" not in columns
+    assert sorted(names) == ["ada", "mia"]
+    run(migrated_app, "db", "upgrade")

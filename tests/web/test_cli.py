@@ -74,3 +74,49 @@ def test_doctor_passes_on_a_migrated_database_and_reaches_redis(tmp_path):
     )
     assert unreachable.exit_code == 1
     assert "FAIL  redis: unreachable" in unreachable.output
+
+
+# ---- doctor: trusted proxies and where the server listens
+
+NO_BIND = {"GUNICORN_CMD_ARGS": None, "HOST": None}  # whatever the shell exports
+
+
+@pytest.mark.parametrize(
+    ("trusted", "env", "options", "line"),
+    [
+        (0, {"HOST": "0.0.0.0"}, [], "ok   proxies: TRUSTED_PROXIES=0: X-Forwarded-For is ignored"),
+        (1, {}, [], "ok   proxies: TRUSTED_PROXIES=1, listening on 127.0.0.1 (from the default"),
+        (2, {"HOST": "localhost"}, [], "ok   proxies: TRUSTED_PROXIES=2, listening on localhost"),
+        (1, {"HOST": "::1"}, [], "ok   proxies:"),
+        (1, {"HOST": "0.0.0.0"}, [], "WARN  proxies: TRUSTED_PROXIES=1 but listening on 0.0.0.0"),
+        (1, {"HOST": "10.0.0.5"}, [], "WARN  proxies:"),
+        (1, {"GUNICORN_CMD_ARGS": "-w 4 --bind=0.0.0.0:8000"}, [], "WARN  proxies:"),
+        (1, {"GUNICORN_CMD_ARGS": "-b 127.0.0.1:8000 -b [::]:8000"}, [], "WARN  proxies:"),
+        (1, {"GUNICORN_CMD_ARGS": "--bind unix:/run/predictions.sock"}, [], "ok   proxies:"),
+        (1, {"HOST": "0.0.0.0"}, ["--bind", "127.0.0.1:5000"], "ok   proxies:"),
+        (1, {}, ["--bind", "[::1]:5000", "--bind", ":5000"], "WARN  proxies:"),
+    ],
+)
+def test_doctor_warns_when_proxies_are_trusted_on_a_server_reachable_from_outside(
+    trusted, env, options, line
+):
+    from ..conftest import make_test_app
+
+    app = make_test_app("sqlite://", TRUSTED_PROXIES=trusted)
+    result = app.test_cli_runner().invoke(args=["doctor", *options], env={**NO_BIND, **env})
+    assert line in result.output
+
+
+def test_doctor_names_the_exposed_address_and_a_warning_does_not_fail_it(tmp_path):
+    from ..conftest import make_test_app
+
+    app = make_test_app(f"sqlite:///{tmp_path}/doctor.db", REDIS_URL=None, TRUSTED_PROXIES=1)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    env = {**NO_BIND, "GUNICORN_CMD_ARGS": "--workers 4 -b 0.0.0.0:8000"}
+    result = runner.invoke(args=["doctor"], env=env)
+    assert result.exit_code == 0, result.output
+    assert (
+        "WARN  proxies: TRUSTED_PROXIES=1 but listening on 0.0.0.0:8000 (from GUNICORN_CMD_ARGS)"
+        ": a client that reaches 0.0.0.0:8000 directly chooses its own address"
+    ) in result.output

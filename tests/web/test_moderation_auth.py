@@ -42,6 +42,7 @@ ARGUMENTS = {
 }
 ADMIN_ENDPOINTS = {
     "moderation_tools.accounts",
+    "moderation_tools.change_password",
     "moderation_tools.disable",
     "moderation_questions.index",
     "moderation_questions.resolve",
@@ -327,3 +328,143 @@ def test_login_attempts_are_limited_to_five_a_minute(app: Flask, client, seed):
         environ_base={"REMOTE_ADDR": "198.51.100.7"},
     )
     assert allowed.status_code == 303
+
+
+# ---- sessions end everywhere: logout, disable, a new password
+
+NEW_PASSWORD = "an entirely different passphrase"
+
+
+def copy_of_browser(app: Flask, client):
+    """Another browser holding a copy of this one's session cookie (as a thief would)."""
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    return copy
+
+
+def logged_in(app: Flask, name: str, admin: bool = False):
+    from ..conftest import ModeratorActions
+
+    if admin:
+        make_moderator(app, name, admin=True)
+    actions = ModeratorActions(app.test_client(), name)
+    assert actions.login().status_code == 303
+    return actions
+
+
+def moderator_id(app: Flask, name: str) -> int:
+    from predictions.services import moderators
+
+    with app.app_context():
+        return moderators.by_name(name).id
+
+
+def logout(app, runner, mia) -> None:
+    assert mia.logout().status_code == 303
+
+
+def disable_on_the_page(app, runner, mia) -> None:
+    ada = logged_in(app, "ada", admin=True)
+    url = f"/moderation/moderators/{moderator_id(app, 'mia')}/disable"
+    assert ada.client.post(url).status_code == 303
+
+
+def disable_with_the_cli(app, runner, mia) -> None:
+    assert runner.invoke(args=["moderators", "disable", "mia"]).exit_code == 0
+
+
+def new_password_on_the_page(app, runner, mia) -> None:
+    ada = logged_in(app, "ada", admin=True)
+    data = {"pw-moderator": moderator_id(app, "mia"), "pw-password": NEW_PASSWORD}
+    response = ada.client.post(
+        "/moderation/moderators/password", data={**data, "pw-confirm": NEW_PASSWORD}
+    )
+    assert response.status_code == 303
+
+
+def new_password_with_the_cli(app, runner, mia) -> None:
+    result = runner.invoke(
+        args=["moderators", "password", "mia", "--password-stdin"], input=NEW_PASSWORD + "\n"
+    )
+    assert result.exit_code == 0, result.output
+
+
+ENDINGS = [
+    logout,
+    disable_on_the_page,
+    disable_with_the_cli,
+    new_password_on_the_page,
+    new_password_with_the_cli,
+]
+
+
+@pytest.mark.parametrize("end", ENDINGS, ids=lambda end: end.__name__)
+def test_a_cookie_copied_before_the_session_ended_opens_nothing(app, runner, moderator, end):
+    from predictions.models import Reader
+    from predictions.services import moderators
+
+    from ..conftest import make_comment
+
+    _comment_id, reader_id = make_comment(app)
+    with app.app_context():
+        api_token = moderators.issue_token(moderators.by_name("mia"))
+        db.session.commit()
+    stolen = copy_of_browser(app, moderator.client)
+    stolen_csrf = moderator.csrf_token()  # the copy carries the same CSRF secret
+    second_browser = logged_in(app, "mia")
+    second_csrf = second_browser.csrf_token()
+    make_moderator(app, "tom")
+    tom = logged_in(app, "tom")
+    assert stolen.get("/moderation/queue/pending").status_code == 200
+
+    end(app, runner, moderator)
+
+    for client, csrf in ((stolen, stolen_csrf), (second_browser.client, second_csrf)):
+        queue = client.get("/moderation/queue/pending")
+        assert queue.status_code == 302
+        assert queue.headers["Location"].startswith("/moderation/login")
+        assert client.get("/api/v1/moderation/comments").status_code == 401
+        ban = client.post(
+            f"/api/v1/moderation/readers/{reader_id}/ban",
+            json={"reason": "spam"},
+            headers={"X-CSRFToken": csrf},
+        )
+        assert ban.status_code == 401
+        page_ban = client.post(
+            f"/moderation/readers/{reader_id}/ban", data={"reason": "spam", "csrf_token": csrf}
+        )
+        assert page_ban.headers["Location"] == "/moderation/login"
+    with app.app_context():
+        assert db.session.get(Reader, reader_id).banned_at is None
+    # Another account's session is untouched.
+    assert tom.queue().status_code == 200
+    assert tom.api("GET", "/moderation/comments").status_code == 200
+    # The API token is a credential of its own: only disabling the account stops it.
+    bearer = {"Authorization": f"Bearer {api_token}"}
+    api = app.test_client().get("/api/v1/moderation/comments", headers=bearer)
+    assert api.status_code == (401 if "disable" in end.__name__ else 200)
+
+
+def test_the_session_holds_the_account_token_not_its_id(app, moderator):
+    from predictions.services import moderators
+
+    with app.app_context():
+        mia = moderators.by_name("mia")
+        stored = session_of(moderator.client)["_user_id"]
+        assert stored == mia.session_token != str(mia.id)
+        assert len(stored) >= 43  # 32 random bytes
+
+
+def test_a_session_of_a_token_no_account_holds_opens_nothing(app, client, seed):
+    make_moderator(app, "mia")
+    with client.session_transaction() as session:
+        session["_user_id"] = "1"  # a moderator's id, as sessions held before the token
+    response = client.get("/moderation/queue/pending")
+    assert response.status_code == 302
+    assert client.get("/api/v1/moderation/comments").status_code == 401
+
+
+def test_logging_in_again_after_logout_works(moderator):
+    assert moderator.logout().status_code == 303
+    assert moderator.login().status_code == 303
+    assert moderator.queue().status_code == 200

@@ -197,3 +197,163 @@ def test_production_hashes_use_argon2id_with_rfc_9106_parameters():
 
     assert PasswordHasher().type is Type.ID
     assert PasswordHasher().memory_cost == profiles.RFC_9106_LOW_MEMORY.memory_cost
+
+
+# ---- setting a password anew
+
+NEW_PASSWORD = "an entirely different passphrase"
+
+
+def logs_in(app, name: str, password: str) -> bool:
+    response = app.test_client().post(
+        "/moderation/login", data={"name": name, "password": password}
+    )
+    return response.status_code == 303
+
+
+def test_password_command_reads_stdin_and_only_the_new_password_logs_in(app, runner):
+    make_moderator(app, "mia")
+    result = runner.invoke(
+        args=["moderators", "password", "mia", "--password-stdin"], input=NEW_PASSWORD + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "mia: password set, every session ended"
+    assert logs_in(app, "mia", NEW_PASSWORD)
+    assert not logs_in(app, "mia", MODERATOR_PASSWORD)
+    assert audit_actions(app)[-1] == (moderators.PASSWORD_CHANGE, "mia")
+
+
+def test_password_command_prompts_twice_and_refuses_what_create_refuses(app, runner):
+    make_moderator(app, "mia")
+    typed = runner.invoke(args=["moderators", "password", "mia"], input=f"{NEW_PASSWORD}\n" * 2)
+    assert typed.exit_code == 0, typed.output
+    assert NEW_PASSWORD not in typed.output
+    short = runner.invoke(
+        args=["moderators", "password", "mia", "--password-stdin"], input="short pw 11\n"
+    )
+    assert short.exit_code != 0
+    assert "at least 12 characters" in short.output
+    assert logs_in(app, "mia", NEW_PASSWORD)
+    unknown = runner.invoke(args=["moderators", "password", "nobody", "--password-stdin"])
+    assert "no moderator called 'nobody'" in unknown.output
+
+
+def password_form(moderator_id: int, password: str, confirm: str | None = None) -> dict:
+    confirm = password if confirm is None else confirm
+    return {"pw-moderator": moderator_id, "pw-password": password, "pw-confirm": confirm}
+
+
+def test_admin_sets_a_moderators_password_on_the_page(app, admin):
+    mia = make_moderator(app, "mia")
+    page = admin.client.get("/moderation/moderators").get_data(as_text=True)
+    assert 'name="pw-password"' in page
+    response = admin.client.post(
+        "/moderation/moderators/password", data=password_form(mia, NEW_PASSWORD)
+    )
+    assert response.status_code == 303
+    assert logs_in(app, "mia", NEW_PASSWORD)
+    assert not logs_in(app, "mia", MODERATOR_PASSWORD)
+    with app.app_context():
+        row = db.session.scalars(db.select(ModerationAction)).all()[-1]
+        assert (row.action, row.note) == (moderators.PASSWORD_CHANGE, "mia")
+        assert row.moderator_id == moderators.by_name("ada").id
+
+
+@pytest.mark.parametrize(
+    ("password", "confirm", "message"),
+    [
+        ("too short", None, "at least 12"),
+        (NEW_PASSWORD, NEW_PASSWORD + "!", "differ"),
+    ],
+)
+def test_admin_page_refuses_bad_new_passwords_with_a_message(
+    app, admin, password, confirm, message
+):
+    mia = make_moderator(app, "mia")
+    response = admin.client.post(
+        "/moderation/moderators/password", data=password_form(mia, password, confirm)
+    )
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert logs_in(app, "mia", MODERATOR_PASSWORD)
+
+
+def test_admin_page_refuses_an_account_that_does_not_exist(app, admin):
+    response = admin.client.post(
+        "/moderation/moderators/password", data=password_form(999, NEW_PASSWORD)
+    )
+    assert response.status_code == 422
+    assert "Not a valid choice" in response.get_data(as_text=True)
+
+
+def test_an_admin_who_sets_their_own_password_stays_logged_in_only_here(app, admin):
+    from ..conftest import ModeratorActions
+
+    elsewhere = ModeratorActions(app.test_client(), "ada")
+    assert elsewhere.login().status_code == 303
+    ada = moderator_row(app, "ada").id
+    response = admin.client.post(
+        "/moderation/moderators/password", data=password_form(ada, NEW_PASSWORD)
+    )
+    assert response.status_code == 303
+    assert admin.client.get("/moderation/moderators").status_code == 200
+    assert elsewhere.queue().status_code == 302
+
+
+def test_moderators_who_are_not_admins_cannot_set_passwords(app, moderator):
+    mia = moderator_row(app, "mia").id
+    response = moderator.client.post(
+        "/moderation/moderators/password", data=password_form(mia, NEW_PASSWORD)
+    )
+    assert response.status_code == 403
+    assert logs_in(app, "mia", MODERATOR_PASSWORD)
+
+
+# ---- passwords that are easy to guess
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("a" * 12, 'Repeats like "aaa" are easy to guess.'),
+        ("password1234", "This is a very common password."),
+        ("qwertyuiop12", "similar to a commonly used password"),
+        ("iloveyou2024", "similar to a commonly used password"),
+        ("kestrelwing2024", "This password is easy to guess."),  # the account's own name
+    ],
+)
+def test_passwords_that_are_easy_to_guess_are_refused(app, runner, password, message):
+    result = runner.invoke(
+        args=["moderators", "create", "kestrelwing", "--password-stdin"], input=password + "\n"
+    )
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "A few uncommon words make a strong password." in result.output
+    assert moderator_row(app, "kestrelwing") is None
+
+
+@pytest.mark.parametrize("password", [MODERATOR_PASSWORD, PASSWORD, "kestrelwing2024"])
+def test_passphrases_and_other_names_pass(password):
+    assert moderators.password_problem(password, "mia") is None
+
+
+def test_only_the_first_72_characters_are_judged_and_fast():
+    import time
+
+    started = time.monotonic()
+    assert moderators.password_problem("Zq7#" + "x" * (moderators.PASSWORD_MAX - 4)) is not None
+    assert moderators.password_problem(MODERATOR_PASSWORD + " a" * 400) is None
+    assert time.monotonic() - started < 2  # zxcvbn takes minutes on 1,024 repeated characters
+
+
+def test_admin_page_refuses_a_common_password(app, admin):
+    data = {"name": "newbie", "password": "password1234", "confirm": "password1234"}
+    response = admin.client.post("/moderation/moderators", data=data)
+    assert response.status_code == 422
+    assert "This is a very common password." in response.get_data(as_text=True)
+    mia = make_moderator(app, "mia")
+    response = admin.client.post(
+        "/moderation/moderators/password", data=password_form(mia, "a" * 12)
+    )
+    assert response.status_code == 422
+    assert "easy to guess" in response.get_data(as_text=True)

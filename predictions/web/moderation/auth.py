@@ -18,12 +18,14 @@ from flask_smorest import abort as api_abort
 from ...core import moderator_decisions as decisions
 from ...core.comment_rules import REASONS
 from ...core.rendering import render_comment
-from ...extensions import db, login
+from ...extensions import login
 from ...models import Moderator
+from ...services import moderators
 from ..identity import bearer_token, current_moderator
 from .forms import LogoutForm
 
-MODERATOR_SESSION_KEY = "_user_id"  # where Flask-Login keeps the logged-in moderator's id
+# Where Flask-Login keeps the logged-in moderator: their session token, not their id.
+MODERATOR_SESSION_KEY = "_user_id"
 
 
 class StrictSessionInterface(SecureCookieSessionInterface):
@@ -112,10 +114,10 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def load_moderator(moderator_id: str) -> Moderator | None:
-    """Flask-Login's user loader: only active moderators stay logged in."""
-    moderator = db.session.get(Moderator, int(moderator_id))
-    return moderator if moderator is not None and moderator.is_active else None
+def load_moderator(session_token: str) -> Moderator | None:
+    """Flask-Login's user loader: the session holds the account's session token (its
+    `get_id()`), so a session ends when the token changes; only active moderators load."""
+    return moderators.by_session_token(session_token)
 
 
 def init_app(app: Flask) -> None:

@@ -27,6 +27,7 @@ from ...services.moderation import PHRASE_MAX, WORD_KINDS
 from ...services.moderators import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
 from ..converters import MAX_DATABASE_ID
 
+PASSWORD_HINT = f"At least {PASSWORD_MIN} characters, and not easy to guess."
 REASON_CHOICES = [SelectChoice("", "Choose a reason…")] + [
     SelectChoice(code, f"{code} — {text}") for code, text in decisions.DECISION_REASONS.items()
 ]
@@ -120,8 +121,8 @@ class ModeratorCreateForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=NAME_MAX)])
     password = PasswordField(
         "Password",
-        validators=[DataRequired()],  # the length rule is the service's
-        description=f"At least {PASSWORD_MIN} characters.",
+        validators=[DataRequired()],  # the length and strength rules are the service's
+        description=PASSWORD_HINT,
     )
     confirm = PasswordField(
         "Password again", validators=[EqualTo("password", message="The passwords differ.")]
@@ -132,6 +133,19 @@ class ModeratorCreateForm(FlaskForm):
 
 class ModeratorDisableForm(FlaskForm):
     submit = SubmitField("Disable")
+
+
+class ModeratorPasswordForm(FlaskForm):
+    """A new password for one account (the choices are the accounts, set by the view)."""
+
+    moderator = SelectField("Account", coerce=int)
+    password = PasswordField(
+        "New password", validators=[DataRequired()], description=PASSWORD_HINT
+    )
+    confirm = PasswordField(
+        "New password again", validators=[EqualTo("password", message="The passwords differ.")]
+    )
+    submit = SubmitField("Set the password")
 
 
 def show_errors(form: FlaskForm, errors: dict[str, list[str]]) -> None:

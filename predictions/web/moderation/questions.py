@@ -14,13 +14,19 @@ bp.before_request(require_page_moderator)
 bp.context_processor(template_context)
 
 
+def resolve_form(slug: str, key: str, **kwargs) -> ResolveForm:
+    """One scenario's resolve form; the page holds one per scenario, so its field names and ids
+    carry the question's slug and the scenario's key."""
+    return ResolveForm(prefix=f"{slug}-{key}", **kwargs)
+
+
 def render_questions(forms: dict[tuple[str, str], ResolveForm] | None = None, status: int = 200):
     return (
         render_template(
             "moderation/questions.html",
             questions=question_service.list_questions(),
             forms=forms or {},
-            resolve_form=ResolveForm,
+            resolve_form=resolve_form,
             status_form=QuestionStatusForm(),
             sizes=queues.queue_sizes(),
         ),
@@ -43,7 +49,7 @@ def resolve(slug: str, key: str):
     scenario = question.scenario(key)
     if scenario is None:
         abort(404, f"{slug} has no scenario {key!r}.")
-    form = ResolveForm()
+    form = resolve_form(slug, key)
     if not form.validate_on_submit():
         return render_questions({(slug, key): form}, status=422)
     previous = scenario.outcome

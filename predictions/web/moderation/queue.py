@@ -79,8 +79,10 @@ def too_many_attempts(error):
 
 @bp.post("/logout")
 def logout():
-    """End the moderator's session."""
+    """End the moderator's sessions (in this browser and every other)."""
     if LogoutForm().validate_on_submit():
+        # Every session of the account ends, so a copy of this cookie opens nothing either.
+        committed(lambda: moderators.end_sessions(page_moderator()))
         logout_user()
         session.clear()
         flash("You are logged out.", "success")

@@ -1,6 +1,7 @@
 """Moderation pages around the queues: readers (ban, premod), word lists, audit log, accounts."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_user
 
 from ...core import moderator_decisions as decisions
 from ...errors import Conflict, Invalid
@@ -15,6 +16,7 @@ from .forms import (
     BanForm,
     ModeratorCreateForm,
     ModeratorDisableForm,
+    ModeratorPasswordForm,
     PremodForm,
     UnbanForm,
     WordForm,
@@ -169,12 +171,36 @@ def audit_log():
     )
 
 
+def password_form(**kwargs) -> ModeratorPasswordForm:
+    # Prefixed: the page also holds the new-account form, with fields of the same names.
+    form = ModeratorPasswordForm(prefix="pw", **kwargs)
+    form.moderator.choices = [(m.id, m.name) for m in moderators.list_moderators()]
+    return form
+
+
+def render_accounts(
+    form: ModeratorCreateForm | None = None,
+    new_password: ModeratorPasswordForm | None = None,
+    status: int = 200,
+):
+    return (
+        render_template(
+            "moderation/moderators.html",
+            form=form or ModeratorCreateForm(formdata=None),
+            password_form=new_password or password_form(formdata=None),
+            disable_form=ModeratorDisableForm(),
+            everyone=moderators.list_moderators(),
+            sizes=queues.queue_sizes(),
+        ),
+        status,
+    )
+
+
 @bp.route("/moderators", methods=["GET", "POST"])
 @admin_required
 def accounts():
-    """Admins create and disable moderator accounts."""
+    """Admins create, disable and set the passwords of moderator accounts."""
     form = ModeratorCreateForm()
-    status = 200
     if form.validate_on_submit():
         try:
             created = committed(
@@ -187,18 +213,27 @@ def accounts():
         else:
             flash(f"Moderator {created.name} created.", "success")
             return redirect(url_for(".accounts"), code=303)
-    if form.is_submitted():
-        status = 422
-    return (
-        render_template(
-            "moderation/moderators.html",
-            form=form,
-            disable_form=ModeratorDisableForm(),
-            everyone=moderators.list_moderators(),
-            sizes=queues.queue_sizes(),
-        ),
-        status,
-    )
+    return render_accounts(form=form, status=422 if form.is_submitted() else 200)
+
+
+@bp.post("/moderators/password")
+@admin_required
+def change_password():
+    """Set an account's password; every session of that account ends (the admin's own stays)."""
+    form = password_form()
+    if form.validate_on_submit():
+        subject = db.get_or_404(Moderator, form.moderator.data, description="No such moderator.")
+        me = page_moderator()
+        try:
+            committed(lambda: moderators.change_password(subject, form.password.data, by=me))
+        except Invalid as error:
+            show_errors(form, error.errors)
+        else:
+            if subject.id == me.id:
+                login_user(subject)  # this browser carries the new session token
+            flash(f"{subject.name}'s password is set; their other sessions ended.", "success")
+            return redirect(url_for(".accounts"), code=303)
+    return render_accounts(new_password=form, status=422)
 
 
 @bp.post("/moderators/<int:moderator_id>/disable")
