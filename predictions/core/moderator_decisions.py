@@ -53,6 +53,7 @@ BAN, UNBAN = "ban", "unban"
 PREMOD_ON, PREMOD_OFF = "premod_on", "premod_off"
 WORD_ADD, WORD_REMOVE = "word_add", "word_remove"
 MODERATOR_CREATE, MODERATOR_DISABLE = "moderator_create", "moderator_disable"
+MODERATOR_PASSWORD = "moderator_password"
 AUDIT_ACTIONS = (
     *ACTIONS,
     BAN,
@@ -63,6 +64,7 @@ AUDIT_ACTIONS = (
     WORD_REMOVE,
     MODERATOR_CREATE,
     MODERATOR_DISABLE,
+    MODERATOR_PASSWORD,
 )
 
 

@@ -29,7 +29,6 @@ STRENGTH_ADVICE = "A few uncommon words make a strong password."
 TOKEN_PREFIX = "mod_"
 
 # Written to the audit log when an account's password is set anew.
-PASSWORD_CHANGE = "moderator_password"
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory parameters.
 hasher = PasswordHasher()
@@ -139,7 +138,7 @@ def change_password(moderator: Moderator, password: str, by: Moderator | None = 
         raise Invalid(errors={"password": [problem]})
     moderator.password_hash = hasher.hash(password)
     end_sessions(moderator)
-    record(PASSWORD_CHANGE, by, note=moderator.name)
+    record(decisions.MODERATOR_PASSWORD, by, note=moderator.name)
 
 
 def disable(moderator: Moderator, by: Moderator | None = None) -> bool:

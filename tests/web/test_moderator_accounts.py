@@ -2,6 +2,7 @@
 
 import pytest
 
+from predictions.core import moderator_decisions as decisions
 from predictions.core.pseudonyms import token_hash
 from predictions.extensions import db
 from predictions.models import ModerationAction, Moderator
@@ -220,7 +221,7 @@ def test_password_command_reads_stdin_and_only_the_new_password_logs_in(app, run
     assert result.output.strip() == "mia: password set, every session ended"
     assert logs_in(app, "mia", NEW_PASSWORD)
     assert not logs_in(app, "mia", MODERATOR_PASSWORD)
-    assert audit_actions(app)[-1] == (moderators.PASSWORD_CHANGE, "mia")
+    assert audit_actions(app)[-1] == (decisions.MODERATOR_PASSWORD, "mia")
 
 
 def test_password_command_prompts_twice_and_refuses_what_create_refuses(app, runner):
@@ -255,7 +256,7 @@ def test_admin_sets_a_moderators_password_on_the_page(app, admin):
     assert not logs_in(app, "mia", MODERATOR_PASSWORD)
     with app.app_context():
         row = db.session.scalars(db.select(ModerationAction)).all()[-1]
-        assert (row.action, row.note) == (moderators.PASSWORD_CHANGE, "mia")
+        assert (row.action, row.note) == (decisions.MODERATOR_PASSWORD, "mia")
         assert row.moderator_id == moderators.by_name("ada").id
 
 
