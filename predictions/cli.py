@@ -1,8 +1,5 @@
 """Command-line groups: flask --app predictions questions|scenarios|moderators|demo|… ."""
 
-import ipaddress
-import os
-import shlex
 import sys
 import time
 from datetime import timedelta
@@ -74,65 +71,6 @@ def close_command(slug: str) -> None:
     _set_status(slug, QuestionStatus.CLOSED)
 
 
-def listen_addresses(binds: tuple[str, ...] = ()) -> tuple[list[str], str]:
-    """Where the server listens, and where that was read: doctor's --bind, else the --bind
-    options in gunicorn's GUNICORN_CMD_ARGS, else HOST (as `make run` binds), else the
-    Makefile's default."""
-    if binds:
-        return list(binds), "--bind"
-    found, args = [], shlex.split(os.environ.get("GUNICORN_CMD_ARGS", ""))
-    for index, arg in enumerate(args):
-        if arg in ("-b", "--bind") and index + 1 < len(args):
-            found.append(args[index + 1])
-        elif arg.startswith("--bind="):
-            found.append(arg.removeprefix("--bind="))
-        elif arg.startswith("-b") and len(arg) > 2:
-            found.append(arg[2:])
-    if found:
-        return found, "GUNICORN_CMD_ARGS"
-    if host := os.environ.get("HOST"):
-        return [host], "HOST"
-    return ["127.0.0.1"], "the default HOST"
-
-
-def is_loopback(address: str) -> bool:
-    """Whether a gunicorn bind address (HOST, HOST:PORT, [IPv6]:PORT, unix:PATH) is reachable
-    from this machine only."""
-    if address.startswith("unix:"):
-        return True
-    if address.startswith("["):
-        host = address[1 : address.find("]")]
-    elif address.count(":") == 1:
-        host = address.split(":")[0]
-    else:
-        host = address  # no port, or a bare IPv6 address
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # any other name, an empty host (all interfaces), fd://
-
-
-def proxies_check(trusted: int, binds: tuple[str, ...]) -> health.Check:
-    """TRUSTED_PROXIES above 0 is safe only when clients cannot reach the server directly: they
-    would write the X-Forwarded-For that is believed (their IP hash, their rate limits)."""
-    if trusted <= 0:
-        return health.Check("proxies", True, "TRUSTED_PROXIES=0: X-Forwarded-For is ignored")
-    addresses, source = listen_addresses(binds)
-    listening = f"listening on {', '.join(addresses)} (from {source})"
-    exposed = [address for address in addresses if not is_loopback(address)]
-    if not exposed:
-        return health.Check("proxies", True, f"TRUSTED_PROXIES={trusted}, {listening}")
-    return health.Check(
-        "proxies",
-        False,
-        f"TRUSTED_PROXIES={trusted} but {listening}: a client that reaches "
-        f"{', '.join(exposed)} directly chooses its own address; bind 127.0.0.1 behind a "
-        "proxy on this machine, or let only the proxy reach the port",
-    )
-
-
 @click.command("doctor")
 @click.option(
     "--bind",
@@ -166,7 +104,7 @@ def doctor_command(binds: tuple[str, ...]) -> None:
             else "not Secure: set SESSION_COOKIE_SECURE=true behind HTTPS",
         ),
     ]
-    warnings = [proxies_check(app.config["TRUSTED_PROXIES"], binds)]
+    warnings = [health.proxies_check(app.config["TRUSTED_PROXIES"], binds)]
     for check in checks:
         click.echo(f"{'ok ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
     for check in warnings:

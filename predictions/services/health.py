@@ -1,5 +1,8 @@
-"""Checks of the parts the service stands on: the database, its revision, Redis."""
+"""Checks of the parts the service stands on: the database, its revision, Redis, the proxy hops."""
 
+import ipaddress
+import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,3 +64,62 @@ def _alembic_config(migrations_dir: Path) -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
     return config
+
+
+def listen_addresses(binds: tuple[str, ...] = ()) -> tuple[list[str], str]:
+    """Where the server listens, and where that was read: doctor's --bind, else the --bind
+    options in gunicorn's GUNICORN_CMD_ARGS, else HOST (as `make run` binds), else the
+    Makefile's default."""
+    if binds:
+        return list(binds), "--bind"
+    found, args = [], shlex.split(os.environ.get("GUNICORN_CMD_ARGS", ""))
+    for index, arg in enumerate(args):
+        if arg in ("-b", "--bind") and index + 1 < len(args):
+            found.append(args[index + 1])
+        elif arg.startswith("--bind="):
+            found.append(arg.removeprefix("--bind="))
+        elif arg.startswith("-b") and len(arg) > 2:
+            found.append(arg[2:])
+    if found:
+        return found, "GUNICORN_CMD_ARGS"
+    if host := os.environ.get("HOST"):
+        return [host], "HOST"
+    return ["127.0.0.1"], "the default HOST"
+
+
+def is_loopback(address: str) -> bool:
+    """Whether a gunicorn bind address (HOST, HOST:PORT, [IPv6]:PORT, unix:PATH) is reachable
+    from this machine only."""
+    if address.startswith("unix:"):
+        return True
+    if address.startswith("["):
+        host = address[1 : address.find("]")]
+    elif address.count(":") == 1:
+        host = address.split(":")[0]
+    else:
+        host = address  # no port, or a bare IPv6 address
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # any other name, an empty host (all interfaces), fd://
+
+
+def proxies_check(trusted: int, binds: tuple[str, ...]) -> Check:
+    """TRUSTED_PROXIES above 0 is safe only when clients cannot reach the server directly: they
+    would write the X-Forwarded-For that is believed (their IP hash, their rate limits)."""
+    if trusted <= 0:
+        return Check("proxies", True, "TRUSTED_PROXIES=0: X-Forwarded-For is ignored")
+    addresses, source = listen_addresses(binds)
+    listening = f"listening on {', '.join(addresses)} (from {source})"
+    exposed = [address for address in addresses if not is_loopback(address)]
+    if not exposed:
+        return Check("proxies", True, f"TRUSTED_PROXIES={trusted}, {listening}")
+    return Check(
+        "proxies",
+        False,
+        f"TRUSTED_PROXIES={trusted} but {listening}: a client that reaches "
+        f"{', '.join(exposed)} directly chooses its own address; bind 127.0.0.1 behind a "
+        "proxy on this machine, or let only the proxy reach the port",
+    )
