@@ -42,8 +42,9 @@ def finish_config(app: Flask) -> None:
     app.config["SECRET_KEY_GENERATED"] = not app.config.get("SECRET_KEY")
     if app.config["SECRET_KEY_GENERATED"]:
         app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
-    redis_url = app.config.get("REDIS_URL")
-    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", config.ratelimit_storage_uri(app.config, app.instance_path)
+    )
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(app.config)
     window = timedelta(seconds=app.config["COMMENT_EDIT_WINDOW_SECONDS"])
     app.config["COMMENT_EDIT_WINDOW"] = window

@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 
 def flag(value: str) -> bool:
     """An environment switch: 1, true or yes (any case) turn it on."""
@@ -15,6 +17,7 @@ ENVIRONMENT_SETTINGS = {
     "DATABASE_URL": str,
     "SECRET_KEY": str,
     "REDIS_URL": str,
+    "RATELIMIT_STORAGE_URI": str,
     "MIN_CROWD": int,
     "AGGREGATE_CACHE_SECONDS": float,
     "CROWD_CACHE_SECONDS": float,
@@ -137,6 +140,22 @@ def engine_options(settings: dict) -> dict:
         connect_args["timeout"] = settings["SQLITE_BUSY_TIMEOUT"]
         options["connect_args"] = connect_args
     return options
+
+
+def ratelimit_storage_uri(settings: dict, instance_path: str) -> str:
+    """Where the abuse limits count: Redis when REDIS_URL is set; else a SQLite file that every
+    worker of the machine shares and that outlives them, beside a SQLite database (its own
+    counters for each database) or in instance/. A test app counts in memory, afresh."""
+    if settings.get("REDIS_URL"):
+        return settings["REDIS_URL"]
+    if settings.get("TESTING"):
+        return "memory://"
+    folder = Path(instance_path)
+    url = make_url(settings["SQLALCHEMY_DATABASE_URI"])
+    database = url.database or ":memory:"
+    if url.get_backend_name() == "sqlite" and not database.startswith((":memory:", "file:")):
+        folder = Path(database).resolve().parent
+    return f"sqlite:///{folder / 'rate-limits.db'}"
 
 
 def production_settings(settings: dict) -> dict[str, object]:

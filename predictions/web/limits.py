@@ -4,7 +4,8 @@ Views call `spend(...)` once the input has passed every check and before `commit
 anything: a refused or mistyped submission costs nothing, and a request the limits refuse has
 written nothing. Limits are strings from the config ("1 per 15 seconds;20 per day"); the
 counters live in the storage Flask-Limiter was given (`RATELIMIT_STORAGE_URI`: Redis when
-`REDIS_URL` is set, else memory), under `RATELIMIT_KEY_PREFIX`.
+`REDIS_URL` is set, else a SQLite file all workers share; see config.ratelimit_storage_uri),
+under `RATELIMIT_KEY_PREFIX`.
 """
 
 import math

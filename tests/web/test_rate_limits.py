@@ -1,12 +1,19 @@
-"""Abuse limits per reader and per IP hash (SPEC §6), in memory and in Redis: 429 with
-Retry-After, in the API's error shape or as a page, and nothing stored."""
+"""Abuse limits per reader and per IP hash (SPEC §6), in memory, in a SQLite file and in Redis:
+429 with Retry-After, in the API's error shape or as a page, and nothing stored."""
 
+import sqlite3
+import subprocess
+import sys
+import time
 import uuid
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 import redis
 
-from predictions.extensions import db
+from predictions import config, create_app
+from predictions.extensions import SQLiteLimitStorage, db
 from predictions.services import questions, resolution
 
 from ..conftest import table_counts, write_statements
@@ -25,6 +32,7 @@ def redis_answers() -> bool:
 
 STORAGES = [
     "memory",
+    "sqlite",
     pytest.param(
         "redis", marks=pytest.mark.skipif(not redis_answers(), reason="no local Redis server")
     ),
@@ -34,9 +42,13 @@ WIDE = "1000 per second"
 
 
 @pytest.fixture(params=STORAGES)
-def storage_config(request):
+def storage_config(request, tmp_path):
     prefix = f"test-{uuid.uuid4().hex}"
-    storage = "memory://" if request.param == "memory" else REDIS_URL
+    storage = {
+        "memory": "memory://",
+        "sqlite": f"sqlite:///{tmp_path / 'rate-limits.db'}",
+        "redis": REDIS_URL,
+    }[request.param]
     yield {
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": storage,
@@ -271,3 +283,100 @@ def test_what_the_domain_refuses_spends_nothing(app, seed):
     assert reader.forecast({"global-instability": 50}).status_code == 201
     assert reader.post("now a comment").status_code == 202
     assert_429(reader.flag(second), 3600)
+
+
+# The SQLite storage: what `make run` counts in when REDIS_URL is not set.
+
+
+def sqlite_app(path: Path, limit: str):
+    """An app counting in the SQLite file at path, as each gunicorn worker would."""
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": "sqlite://",
+            "SECRET_KEY": "test-secret",
+            "RATELIMIT_STORAGE_URI": f"sqlite:///{path}",
+            "NEW_READER_LIMIT_PER_IP": limit,
+        }
+    )
+
+
+def new_readers_accepted(app, tries: int) -> int:
+    with app.app_context():
+        db.create_all()
+        questions.load_seed()
+        db.session.commit()
+    accepted = 0
+    for _ in range(tries):
+        status = Commenter(app, app.test_client()).forecast({"us-eu-strain": 50}).status_code
+        assert status in (201, 429)
+        accepted += status == 201
+    return accepted
+
+
+def test_workers_counting_in_one_sqlite_file_share_the_limit_exactly(tmp_path):
+    path = tmp_path / "rate-limits.db"
+    first, second = sqlite_app(path, "5 per day"), sqlite_app(path, "5 per day")
+    assert new_readers_accepted(first, 3) == 3
+    assert new_readers_accepted(second, 4) == 2
+    # A worker started afresh (a restart) finds the count where it was.
+    assert new_readers_accepted(sqlite_app(path, "5 per day"), 2) == 0
+
+
+def test_sqlite_storage_opens_a_new_window_when_the_last_one_ran_out(tmp_path, clock):
+    storage = SQLiteLimitStorage(f"sqlite:///{tmp_path / 'limits.db'}")
+    assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert storage.get("k") == 3
+    assert storage.get_expiry("k") == pytest.approx(time.time() + 60)
+    clock.shift(61)
+    assert storage.get("k") == 0
+    assert storage.incr("k", 60, amount=2) == 2
+    assert storage.get_expiry("k") == pytest.approx(time.time() + 60)
+    storage.clear("k")
+    assert storage.get("k") == 0
+    assert storage.check()
+
+
+# Run in processes of their own: they keep real time, which the stopped clock here does not.
+COUNT_IN = """
+import sys, threading
+from predictions.extensions import SQLiteLimitStorage
+storage = SQLiteLimitStorage("sqlite:///" + sys.argv[1])
+def count():
+    for _ in range(100):
+        storage.incr("shared", 3600)
+threads = [threading.Thread(target=count) for _ in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+"""
+
+
+def test_sqlite_storage_counts_exactly_from_threads_and_processes(tmp_path):
+    path = tmp_path / "limits.db"
+    processes = [subprocess.Popen([sys.executable, "-c", COUNT_IN, str(path)]) for _ in range(3)]
+    assert [process.wait(timeout=60) for process in processes] == [0, 0, 0]
+    with closing(sqlite3.connect(path)) as connection:
+        rows = connection.execute("SELECT count FROM counters WHERE key = 'shared'").fetchall()
+    assert rows == [(3 * 4 * 100,)]
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"REDIS_URL": "redis://cache:6379/0"}, "redis://cache:6379/0"),
+        ({"TESTING": True}, "memory://"),
+        (
+            {"SQLALCHEMY_DATABASE_URI": "sqlite:////srv/data/p.db"},
+            "sqlite:////srv/data/rate-limits.db",
+        ),
+        (
+            {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/p"},
+            "sqlite:////inst/rate-limits.db",
+        ),
+        ({"SQLALCHEMY_DATABASE_URI": "sqlite://"}, "sqlite:////inst/rate-limits.db"),
+    ],
+)
+def test_the_limits_count_beside_the_data_unless_redis_is_set(settings, expected):
+    assert config.ratelimit_storage_uri(settings, "/inst") == expected
