@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import after_this_request, current_app
 from limits import RateLimitItem, parse_many
 from werkzeug.exceptions import TooManyRequests
 
@@ -39,7 +39,7 @@ ACTIONS = {
 
 
 class RateLimited(TooManyRequests):
-    """429 with a Retry-After header; the API and the pages render it in their own way."""
+    """429 with Retry-After (and X-RateLimit-*, see spend); the API and the pages render it."""
 
     def __init__(self, message: str, retry_after: int):
         unit = "second" if retry_after == 1 else "seconds"
@@ -79,14 +79,34 @@ def spend(actions: Iterable[str], visitor: Visitor) -> None:
         breached = [check for check in checks if not strategy.hit(check[0], *check[1])]
     if breached:
         now = time.time()
-        # Storages round their clocks differently: never promise more than the window.
-        wait = max(
-            min(
-                math.ceil(strategy.get_window_stats(item, *key).reset_time - now), item.get_expiry()
-            )
-            for item, key, _message in breached
+        wait, item = max(
+            ((seconds_to_wait(strategy, item, key, now), item) for item, key, _ in breached),
+            key=lambda pair: pair[0],
         )
-        raise RateLimited(breached[0][2], max(1, wait))
+        announce(item, int(now + wait))
+        raise RateLimited(breached[0][2], wait)
+
+
+def seconds_to_wait(strategy, item: RateLimitItem, key: tuple[str, ...], now: float) -> int:
+    """Until the window of a spent limit ends (at least 1 s, at most the window: storages
+    round their clocks differently)."""
+    reset = strategy.get_window_stats(item, *key).reset_time
+    return max(1, min(math.ceil(reset - now), item.get_expiry()))
+
+
+def announce(item: RateLimitItem, reset_at: int) -> None:
+    """The spent limit in X-RateLimit-* headers on this request's answer, as Flask-Limiter's
+    own limits send them: the limit, nothing remaining, the reset as a Unix time."""
+    headers = {
+        "X-RateLimit-Limit": str(item.amount),
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": str(reset_at),
+    }
+
+    @after_this_request
+    def add_headers(response):
+        response.headers.update(headers)
+        return response
 
 
 def spend_forecast(visitor: Visitor, with_comment: bool) -> None:

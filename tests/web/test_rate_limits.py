@@ -1,5 +1,5 @@
 """Abuse limits per reader and per IP hash (SPEC §6), in memory, in a SQLite file and in Redis:
-429 with Retry-After, in the API's error shape or as a page, and nothing stored."""
+429 with Retry-After and X-RateLimit-*, in the API's error shape or as a page, nothing stored."""
 
 import sqlite3
 import subprocess
@@ -88,6 +88,8 @@ def assert_429(response, window_seconds: int) -> None:
     assert response.status_code == 429
     retry_after = int(response.headers["Retry-After"])
     assert 1 <= retry_after <= window_seconds
+    assert response.headers["X-RateLimit-Remaining"] == "0"
+    assert int(response.headers["X-RateLimit-Limit"]) >= 1
 
 
 def test_second_comment_within_fifteen_seconds_is_429_with_retry_after(app, seed):
@@ -283,6 +285,24 @@ def test_what_the_domain_refuses_spends_nothing(app, seed):
     assert reader.forecast({"global-instability": 50}).status_code == 201
     assert reader.post("now a comment").status_code == 202
     assert_429(reader.flag(second), 3600)
+
+
+def test_a_429_names_the_spent_limit_and_its_reset(app, seed):
+    app.config["FORECAST_LIMIT"] = "2 per hour"
+    reader = new_commenter(app)
+    assert reader.forecast({"us-eu-strain": 50}).status_code == 201
+    assert reader.forecast({"us-eu-strain": 55}).status_code == 201
+    refused = reader.forecast({"us-eu-strain": 60})
+    assert_429(refused, 3600)
+    assert refused.headers["X-RateLimit-Limit"] == "2"
+    reset_in = int(refused.headers["X-RateLimit-Reset"]) - time.time()
+    assert abs(reset_in - int(refused.headers["Retry-After"])) <= 1
+
+
+def test_an_answer_within_the_limits_carries_no_rate_limit_headers(app, seed):
+    response = new_commenter(app).forecast({"us-eu-strain": 50})
+    assert response.status_code == 201
+    assert not [name for name, _ in response.headers if name.startswith("X-RateLimit")]
 
 
 # The SQLite storage: what `make run` counts in when REDIS_URL is not set.
