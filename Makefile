@@ -3,7 +3,9 @@ VENV    ?= .venv
 PYTHON  ?= python3
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
-WORKERS ?= 2
+# Unset: gunicorn.conf.py decides (2 workers of 12 threads).
+WORKERS ?=
+THREADS ?=
 BIN      = $(VENV)/bin
 FLASK    = $(BIN)/flask --app predictions
 
@@ -28,9 +30,11 @@ db: install
 	$(FLASK) db upgrade
 	$(FLASK) questions seed
 
-## make run: upgrade the database, load the seed question, serve with gunicorn on HOST:PORT.
+## make run: upgrade the database, load the seed question, serve with gunicorn on HOST:PORT
+## (worker model and timeouts in gunicorn.conf.py).
 run: db
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) wsgi:app
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) $(if $(WORKERS),--workers $(WORKERS)) \
+	  $(if $(THREADS),--threads $(THREADS)) wsgi:app
 
 ## make dev: the same with Flask's debug server.
 dev: db

@@ -1,8 +1,9 @@
 """A real server for browser tests: the app's CLI prepares the database, gunicorn serves it.
 
 Reusable on purpose: ``start_server(env, workers=...)`` works for any DATABASE_URL (SQLite or
-PostgreSQL) and any number of workers. Every server started here is tracked until it is stopped,
-so a failing test can show the logs of the servers it talked to (see conftest.py).
+PostgreSQL) and any number of workers; ``workers=None`` serves as `make run` does, with what
+gunicorn.conf.py says. Every server started here is tracked until it is stopped, so a failing
+test can show the logs of the servers it talked to (see conftest.py).
 """
 
 import os
@@ -116,7 +117,7 @@ def server_log(process: subprocess.Popen) -> str:
     return path.read_text(errors="replace")
 
 
-def _launch(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
+def _launch(env: dict[str, str], workers: int | None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     fd, log_name = tempfile.mkstemp(prefix="e2e-gunicorn-", suffix=".log")
     log_path = Path(log_name)
@@ -126,8 +127,7 @@ def _launch(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
                 *_command("gunicorn", "gunicorn"),
                 "--bind",
                 f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
+                *(["--workers", str(workers)] if workers is not None else []),
                 "--graceful-timeout",
                 "5",
                 "--access-logfile",
@@ -146,9 +146,12 @@ def _launch(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
 
 
 def start_server(
-    env: dict[str, str], workers: int = 2, timeout: float = START_TIMEOUT
+    env: dict[str, str], workers: int | None = 2, timeout: float = START_TIMEOUT
 ) -> tuple[subprocess.Popen, str]:
     """Serve the app with gunicorn on a free loopback port; (process, base URL) once it answers.
+
+    gunicorn reads gunicorn.conf.py (worker class, threads, timeouts) as under `make run`;
+    ``workers`` overrides its number of workers unless None.
 
     The database named by env["DATABASE_URL"] must be ready (see prepare_database). Raises
     ServerError, with the server's output, when it exits or does not answer within ``timeout``.
@@ -171,6 +174,22 @@ def start_server(
         what = f"exited with {process.returncode}" if exited else f"did not answer in {timeout:g} s"
         raise ServerError(f"gunicorn at {base_url} {what}; its output:\n{log}")
     raise ServerError(f"gunicorn could not bind a free port; its output:\n{log}")
+
+
+def worker_pids(master_pid: int) -> list[int]:
+    """The gunicorn workers: processes whose parent is the master."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces, so split after its parenthesis.
+        if int(stat.rpartition(")")[2].split()[1]) == master_pid:
+            pids.append(int(entry.name))
+    return sorted(pids)
 
 
 def stop_server(process: subprocess.Popen) -> str:

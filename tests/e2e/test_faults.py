@@ -5,7 +5,6 @@ import os
 import signal
 import sqlite3
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -24,7 +23,7 @@ from .load import (
     server_settings,
 )
 from .load import empty_database_url as empty_database_url  # noqa: F401 (fixture)
-from .server import app_env, prepare_database, start_server, stop_server
+from .server import app_env, prepare_database, start_server, stop_server, worker_pids
 from .tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.e2e
@@ -33,22 +32,6 @@ READERS = 120
 THREADS = 10
 KILL_AFTER = 40  # answered requests before a worker is killed
 WAIT = 60.0  # seconds any single wait in these tests may take at most
-
-
-def worker_pids(master_pid: int) -> list[int]:
-    """The gunicorn workers: processes whose parent is the master."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # "pid (comm) state ppid ...": comm may hold spaces, so split after its parenthesis.
-        if int(stat.rpartition(")")[2].split()[1]) == master_pid:
-            pids.append(int(entry.name))
-    return sorted(pids)
 
 
 def safe_forecast(base_url: str, n: int, answered: threading.Semaphore):
