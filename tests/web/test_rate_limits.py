@@ -308,13 +308,14 @@ def test_an_answer_within_the_limits_carries_no_rate_limit_headers(app, seed):
 # The SQLite storage: what `make run` counts in when REDIS_URL is not set.
 
 
-def sqlite_app(path: Path, limit: str):
+def sqlite_app(path: Path, limit: str = "5 per day"):
     """An app counting in the SQLite file at path, as each gunicorn worker would."""
     return create_app(
         {
             "TESTING": True,
             "DATABASE_URL": "sqlite://",
             "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
             "RATELIMIT_STORAGE_URI": f"sqlite:///{path}",
             "NEW_READER_LIMIT_PER_IP": limit,
         }
@@ -341,6 +342,20 @@ def test_workers_counting_in_one_sqlite_file_share_the_limit_exactly(tmp_path):
     assert new_readers_accepted(second, 4) == 2
     # A worker started afresh (a restart) finds the count where it was.
     assert new_readers_accepted(sqlite_app(path, "5 per day"), 2) == 0
+
+
+def test_moderator_logins_counted_by_two_workers_stop_at_five(tmp_path):
+    path = tmp_path / "rate-limits.db"
+    first, second = sqlite_app(path), sqlite_app(path)
+    for app in (first, second):
+        with app.app_context():
+            db.create_all()
+    attempts = [first, second, first, second, first, second]
+    responses = [
+        app.test_client().post("/moderation/login", data={"name": "mia", "password": "x" * 16})
+        for app in attempts
+    ]
+    assert [response.status_code for response in responses] == [401] * 5 + [429]
 
 
 def test_sqlite_storage_opens_a_new_window_when_the_last_one_ran_out(tmp_path, clock):
