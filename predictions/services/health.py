@@ -50,7 +50,8 @@ def revision(migrations_dir: Path) -> Check:
 def redis(url: str | None) -> Check:
     """Whether Redis answers (not needed on one machine: limits then live in memory)."""
     if not url:
-        return Check("redis", True, "not configured: rate limits are per process")
+        detail = "not configured: rate limits count in a SQLite file this machine's workers share"
+        return Check("redis", True, detail)
     import redis as redis_client
 
     try:
