@@ -66,7 +66,7 @@ def test_recount_repairs_damaged_counts(app, runner, seed):
     with app.app_context():
         question = questions.get_by_slug(seed)
         counts.shift(question.scenarios[1].id, 40, +5)
-        counts.shift_forecasters(question.id, +3)
+        counts.moved(question.id, forecasters=+3)
         db.session.commit()
     result = runner.invoke(args=["aggregates", "recount", seed])
     assert result.exit_code == 0, result.output
