@@ -256,7 +256,9 @@ def _local_key(question_id: int, version: int) -> str:
 def refresh(question: Question, cache: CrowdCache) -> Crowd:
     """Recompute the question's crowd and keep it (the recency medians for every worker)."""
     crowd, recency = recompute(question)
-    cache.shared.set(_recency_key(question.id), recency.to_json(), RECENCY_KEEP_SECONDS)
+    kept = Recency.from_json(cache.shared.get(_recency_key(question.id)))
+    if kept is None or kept.version <= recency.version:  # a slower refresh leaves a newer one
+        cache.shared.set(_recency_key(question.id), recency.to_json(), RECENCY_KEEP_SECONDS)
     if cache.local is not None and cache.local_seconds > 0:
         cache.local.set(_local_key(question.id, crowd.version), crowd, cache.local_seconds)
     return crowd
@@ -289,7 +291,7 @@ def _with_shared_recency(question: Question, crowd: Crowd | None, cache: CrowdCa
     if recency is None or recency.version > crowd.version:
         return refresh(question, cache)  # no recency medians, or newer than these counts
     if recency.version < crowd.version:
-        if now - recency.at > cache.max_lag:
+        if cache.max_lag <= 0 or now - recency.at > cache.max_lag:
             return refresh(question, cache)  # too old to serve: exact, on the request path
         if cache.refresh_later is not None:
             cache.refresh_later(question.id)

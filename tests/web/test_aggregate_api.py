@@ -155,6 +155,16 @@ def test_forecast_response_has_crowd_only_once_visible(app, api_reader, seed):
     )
 
 
+def test_without_a_lag_allowed_the_recency_median_is_always_exact(app, client, seed):
+    add_readers(app, seed, [{COOP: 10}, {COOP: 20}, {COOP: 30}])
+    close(app, seed)
+    url = AGGREGATE.format(slug=seed)
+    assert scenario(client.get(url).json, COOP)["recency_median"] == 20
+    add_readers(app, seed, [{COOP: 90}] * 4)
+    body = client.get(url).json
+    assert scenario(body, COOP)["recency_median"] == 90 and "recency_as_of" not in body
+
+
 def test_recency_median_may_lag_within_the_bound_and_says_so(app, client, seed, clock):
     app.config["AGGREGATE_CACHE_SECONDS"] = 60
     add_readers(app, seed, [{COOP: 10}, {COOP: 20}, {COOP: 30}])
