@@ -245,8 +245,10 @@ def recompute(question: Question) -> tuple[Crowd, Recency]:
     return crowd, recency
 
 
-def _recency_key(question_id: int) -> str:
-    return f"recency:{question_id}"
+def _recency_key(question: Question) -> str:
+    # With its creation time: two databases sharing a Redis (and prefix) number their
+    # questions and versions alike, but do not create them at the same microsecond.
+    return f"recency:{question.id}:{question.created_at.timestamp():.6f}"
 
 
 def _local_key(question_id: int, version: int) -> str:
@@ -256,9 +258,9 @@ def _local_key(question_id: int, version: int) -> str:
 def refresh(question: Question, cache: CrowdCache) -> Crowd:
     """Recompute the question's crowd and keep it (the recency medians for every worker)."""
     crowd, recency = recompute(question)
-    kept = Recency.from_json(cache.shared.get(_recency_key(question.id)))
+    kept = Recency.from_json(cache.shared.get(_recency_key(question)))
     if kept is None or kept.version <= recency.version:  # a slower refresh leaves a newer one
-        cache.shared.set(_recency_key(question.id), recency.to_json(), RECENCY_KEEP_SECONDS)
+        cache.shared.set(_recency_key(question), recency.to_json(), RECENCY_KEEP_SECONDS)
     if cache.local is not None and cache.local_seconds > 0:
         cache.local.set(_local_key(question.id, crowd.version), crowd, cache.local_seconds)
     return crowd
@@ -283,7 +285,7 @@ def current(question: Question, cache: CrowdCache | None = None) -> Crowd:
 
 def _with_shared_recency(question: Question, crowd: Crowd | None, cache: CrowdCache) -> Crowd:
     now = epoch()
-    recency = Recency.from_json(cache.shared.get(_recency_key(question.id)))
+    recency = Recency.from_json(cache.shared.get(_recency_key(question)))
     if crowd is None or (recency is not None and recency.version > crowd.version):
         # No crowd of this version here yet, or another worker has read a newer one: read
         # the counts (forward only: the version read is the question's or newer).
