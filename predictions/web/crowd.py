@@ -53,21 +53,27 @@ def _caches() -> dict:
             # Whole crowds (and the forecast answer's medians) per question and version.
             "now": MemoryCache(max_entries=256, as_json=False),
         }
-        caches["crowd"] = aggregates.CrowdCache(
-            shared=caches["recency"],
-            max_lag=float(config["AGGREGATE_CACHE_SECONDS"]),
-            local=caches["now"],
-            local_seconds=float(config["CROWD_CACHE_SECONDS"]),
-            refresh_later=lambda question_id: _refresh_later(app, caches, question_id),
-        )
+        caches["refresh_later"] = lambda question_id: _refresh_later(app, caches, question_id)
         current_app.extensions[EXTENSION] = caches
     return caches
 
 
+def _crowd_cache(app: Flask, caches: dict) -> aggregates.CrowdCache:
+    """The caches, with the settings as they are now."""
+    return aggregates.CrowdCache(
+        shared=caches["recency"],
+        max_lag=float(app.config["AGGREGATE_CACHE_SECONDS"]),
+        local=caches["now"],
+        local_seconds=float(app.config["CROWD_CACHE_SECONDS"]),
+        refresh_later=caches["refresh_later"],
+    )
+
+
 def clear_caches() -> None:
     """Forget cached crowds, recency medians and past days (tests, and after a recount)."""
+    caches = _caches()
     for name in ("recency", "past", "now"):
-        _caches()[name].clear()
+        caches[name].clear()
 
 
 def cache_seconds() -> float:
@@ -96,7 +102,7 @@ def _refresh(app: Flask, caches: dict, question_id: int) -> None:
         try:
             question = db.session.get(Question, question_id)
             if question is not None:
-                aggregates.refresh(question, caches["crowd"])
+                aggregates.refresh(question, _crowd_cache(app, caches))
         except Exception:
             # The next reads serve the lagging medians until the bound, then compute them.
             app.logger.exception("Refreshing the recency medians of question %s", question_id)
@@ -131,7 +137,7 @@ def now(question: Question) -> aggregates.Crowd:
     taken = g.setdefault("predictions_crowds", {})
     if question.id in taken:
         return taken[question.id][0]
-    crowd = aggregates.current(question, _caches()["crowd"])
+    crowd = aggregates.current(question, _crowd_cache(current_app, _caches()))
     # The rest of the request (the forecaster count beside the numbers) follows what was read.
     if crowd.version > question.crowd_version:
         set_committed_value(question, "crowd_version", crowd.version)
