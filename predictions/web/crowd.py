@@ -20,6 +20,8 @@ from ..services.visibility import CrowdVisibility, crowd_visibility
 from .identity import current_moderator, current_reader
 
 EXTENSION = "predictions_crowd"
+# The most a recency refresh may take before another may start (a worker died meanwhile).
+REFRESH_LOCK_SECONDS = 60
 # The aggregate's crowd fields (SPEC §7), absent from a scenario's row while its crowd is hidden.
 CROWD_FIELDS = (
     "n",
@@ -83,21 +85,21 @@ def cache_seconds() -> float:
 
 def _refresh_later(app: Flask, caches: dict, question_id: int) -> None:
     """Recompute a question's recency medians off the request path: in a thread of this
-    worker, one at a time per question (across workers too, with Redis), at most once per
-    half the allowed lag, so they are exact again long before they may no longer serve."""
-    seconds = max(float(app.config["AGGREGATE_CACHE_SECONDS"]) / 2, 0.1)
-    if not caches["recency"].add(f"refreshing:{question_id}", 1, seconds):
+    worker, one at a time per question (across workers and machines too, with Redis)."""
+    lock = f"refreshing:{question_id}"
+    # Held while the refresh runs; it expires by itself should the worker die meanwhile.
+    if not caches["recency"].add(lock, 1, REFRESH_LOCK_SECONDS):
         return
     if not app.config["CROWD_REFRESH_IN_BACKGROUND"]:
-        _refresh(app, caches, question_id)  # in-process tests: at once, deterministically
+        _refresh(app, caches, question_id, lock)  # in-process tests: at once, deterministically
         return
     thread = threading.Thread(
-        target=_refresh, args=(app, caches, question_id), name="crowd-refresh", daemon=True
+        target=_refresh, args=(app, caches, question_id, lock), name="crowd-refresh", daemon=True
     )
     thread.start()
 
 
-def _refresh(app: Flask, caches: dict, question_id: int) -> None:
+def _refresh(app: Flask, caches: dict, question_id: int, lock: str) -> None:
     with app.app_context():
         try:
             question = db.session.get(Question, question_id)
@@ -108,6 +110,7 @@ def _refresh(app: Flask, caches: dict, question_id: int) -> None:
             app.logger.exception("Refreshing the recency medians of question %s", question_id)
         finally:
             db.session.remove()
+            caches["recency"].delete(lock)
 
 
 def visibility(

@@ -172,15 +172,16 @@ def test_recency_median_may_lag_within_the_bound_and_says_so(app, client, seed, 
     url = AGGREGATE.format(slug=seed)
     before = client.get(url).json
     assert scenario(before, COOP)["recency_median"] == 20 and "recency_as_of" not in before
-    clock.shift(10)
+    clock.shift(20)
     add_readers(app, seed, [{COOP: 90}] * 4)
     lagging = client.get(url).json
     row = scenario(lagging, COOP)
     assert row["n"] == 7 and row["median"] == 90  # exact and current
-    assert row["recency_median"] == 20  # from the crowd 10 seconds ago, and the answer says so
+    assert row["recency_median"] == 20  # from the crowd 20 seconds ago, and the answer says so
     assert lagging["recency_as_of"] == before["as_of"] < lagging["as_of"]
     assert lagging["version"] > before["version"]
-    # Serving it set off the refresh (in a thread of the worker; in these tests at once).
+    # Serving it, over a quarter of the bound old, set off the refresh (in a thread of the
+    # worker; in these tests at once).
     exact = client.get(url).json
     assert scenario(exact, COOP)["recency_median"] == 90 and "recency_as_of" not in exact
     assert exact["version"] == lagging["version"]
@@ -189,6 +190,22 @@ def test_recency_median_may_lag_within_the_bound_and_says_so(app, client, seed, 
     clock.shift(61)
     late = client.get(url).json
     assert scenario(late, COOP)["recency_median"] == 10 and "recency_as_of" not in late
+
+
+def test_reads_keep_the_recency_median_known_exact_through_a_quiet_spell(app, client, seed, clock):
+    app.config["AGGREGATE_CACHE_SECONDS"] = 60
+    add_readers(app, seed, [{COOP: 10}, {COOP: 20}, {COOP: 30}])
+    close(app, seed)
+    url = AGGREGATE.format(slug=seed)
+    client.get(url)
+    clock.shift(50)
+    confirmed = client.get(url).json  # still exact: that moment is remembered
+    clock.shift(20)
+    add_readers(app, seed, [{COOP: 90}] * 4)
+    # 70 s after it was computed, but 20 s after it was last known exact: it may serve.
+    lagging = client.get(url).json
+    assert scenario(lagging, COOP)["recency_median"] == 20
+    assert lagging["recency_as_of"] == confirmed["as_of"]
 
 
 def test_every_change_shows_at_once_however_long_crowds_are_kept(app, seed):

@@ -161,10 +161,10 @@ def test_results_say_as_of_when_and_when_the_recency_median_lags(app, client, se
     assert f"the crowd as of\n    <time datetime=\"{start.isoformat()}\">" in html
     assert start.strftime("%H:%M:%S UTC on %d %b %Y") in html
     assert "from a little earlier" not in html
-    clock.shift(12)
+    clock.shift(16)
     add_readers(app, seed, [{COOP: 90}] * 4)
     html = results(client, seed).text
-    assert (start + timedelta(seconds=12)).strftime("%H:%M:%S UTC on %d %b %Y") in html
+    assert (start + timedelta(seconds=16)).strftime("%H:%M:%S UTC on %d %b %Y") in html
     assert "The recency-weighted medians are from a little earlier" in html
-    assert f"{start.strftime('%H:%M:%S UTC')}</time>\n    (12 seconds before)" in html
+    assert f"{start.strftime('%H:%M:%S UTC')}</time>\n    (16 seconds before)" in html
     assert "from a little earlier" not in results(client, seed).text  # brought up to date
