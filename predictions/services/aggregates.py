@@ -103,8 +103,8 @@ def recency_median(
 def _crowd(scenario: Scenario, by_percent: dict[int, int], recency: float | None) -> ScenarioCrowd:
     n = sum(by_percent.values())
     if n and recency is None:
-        # Only when the forecasts changed between our two reads (PostgreSQL, READ COMMITTED):
-        # the plain median stands in until the next read.
+        # No recency median to hand (from_counts, before with_recency sets it): the plain
+        # median stands in.
         crowd = aggregate_counts_with_recency(by_percent, scenario.baseline, 50)
         aggregate = replace(crowd, recency_median=crowd.median)
     else:
@@ -116,15 +116,14 @@ def _crowd(scenario: Scenario, by_percent: dict[int, int], recency: float | None
 class Crowd:
     """A question's crowd at one version: plain data, safe to keep beyond the request.
 
-    Every number comes from the counts of `version` (read at `read_at`), except the recency
-    medians: they come from `recency_version`, as it stood at `recency_at` (the same version
-    when exact; an older one while they lag behind).
+    Every number comes from the counts of `version`, except the recency medians: they come
+    from `recency_version`, as it stood at `recency_at` (the same version when exact; an older
+    one while they lag behind).
     """
 
     question_id: int
     version: int
     forecaster_count: int
-    read_at: datetime
     scenarios: tuple[ScenarioCrowd, ...]
     recency_version: int
     recency_at: datetime
@@ -209,7 +208,6 @@ def from_counts(question: Question, counted: counts.Counted, at: float) -> Crowd
         question_id=question.id,
         version=counted.crowd_version,
         forecaster_count=counted.forecaster_count,
-        read_at=_epoch_time(at),
         scenarios=_aggregates(question, counted, {}),
         recency_version=-1,
         recency_at=_epoch_time(at),
@@ -245,7 +243,6 @@ def recompute(question: Question) -> tuple[Crowd, Recency]:
         question_id=question.id,
         version=counted.crowd_version,
         forecaster_count=counted.forecaster_count,
-        read_at=_epoch_time(at),
         scenarios=_aggregates(question, counted, medians),
         recency_version=recency.version,
         recency_at=_epoch_time(at),
@@ -296,7 +293,7 @@ def current(question: Question, cache: CrowdCache | None = None) -> Crowd:
     if (
         crowd is None
         or not crowd.recency_exact
-        or epoch() - crowd.recency_at.timestamp() > cache.max_lag / 2
+        or (cache.max_lag > 0 and epoch() - crowd.recency_at.timestamp() > cache.max_lag / 2)
     ):
         crowd = _with_shared_recency(question, crowd, cache)
     return crowd
@@ -311,7 +308,7 @@ def _with_shared_recency(question: Question, crowd: Crowd | None, cache: CrowdCa
         crowd = from_counts(question, counts.counted(question), now)
     if recency is None or recency.version > crowd.version:
         return refresh(question, cache)  # no recency medians, or newer than these counts
-    if recency.version == crowd.version and now - recency.at > cache.max_lag / 2:
+    if recency.version == crowd.version and 0 < cache.max_lag < 2 * (now - recency.at):
         # The request read this version just now, so the medians are exact as of now: the
         # first change after a quiet spell then finds them recent enough to serve while they
         # are refreshed, instead of computing them on the request.
