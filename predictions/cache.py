@@ -63,6 +63,11 @@ class MemoryCache:
         self.set(key, value, seconds)
         return True
 
+    def delete(self, key: str) -> None:
+        """Forget one key."""
+        with self._lock:
+            self._entries.pop(key, None)
+
     def clear(self) -> None:
         """Forget everything."""
         with self._lock:
@@ -95,6 +100,10 @@ class RedisCache:
         return bool(
             self._redis.set(self._prefix + key, json.dumps(value), px=milliseconds, nx=True)
         )
+
+    def delete(self, key: str) -> None:
+        """Forget one key."""
+        self._redis.delete(self._prefix + key)
 
     def clear(self) -> None:
         """Forget every key of this cache's prefix."""

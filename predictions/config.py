@@ -21,6 +21,7 @@ ENVIRONMENT_SETTINGS = {
     "MIN_CROWD": int,
     "AGGREGATE_CACHE_SECONDS": float,
     "CROWD_CACHE_SECONDS": float,
+    "AGGREGATE_CACHE_PREFIX": str,
     "TRUSTED_PROXIES": int,
     "MAX_CONTENT_LENGTH": int,
     "FRAME_ANCESTORS": str,
@@ -88,11 +89,14 @@ class Defaults:
     COMMENT_PAGE_SIZE = 20
     FLAG_REPORT_THRESHOLD = 3
 
-    # How long a computed recency median is reused (Redis when REDIS_URL is set); 0: never.
+    # How far the recency-weighted median may lag behind the crowd's other numbers, which are
+    # always current (0: never; it is then computed on the request path after every change).
     AGGREGATE_CACHE_SECONDS = 5.0
-    # How long a worker reuses the whole crowd of a question (0: never). A reader who changed
-    # their forecast since always gets it computed afresh.
-    CROWD_CACHE_SECONDS = 2.0
+    # How long a worker keeps a question's crowd of one version (0: not at all). Every change
+    # of the crowd moves the version, so this bounds memory, not staleness.
+    CROWD_CACHE_SECONDS = 60.0
+    # Recompute a lagging recency median in a thread of the worker (in-process tests: at once).
+    CROWD_REFRESH_IN_BACKGROUND = True
     AGGREGATE_CACHE_PREFIX = "predictions:cache:"
 
 

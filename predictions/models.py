@@ -86,6 +86,13 @@ class Question(db.Model):
     # Readers with a standing forecast on the question, bans excluded; kept in step with every
     # forecast change (like ScenarioCount) so that nobody counts distinct readers per request.
     forecaster_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Moves by one in the same transaction as every change of the crowd (a forecast, a
+    # withdrawal, a ban or unban, a resolution, an erasure; services/counts.py): caches of
+    # crowd numbers are keyed by it, so none outlives the change.
+    crowd_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Moves with every resolution or correction of one of its scenarios: a forecast that sees
+    # it moved since it loaded the question reads the outcomes again before it commits.
+    outcome_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     scenarios: Mapped[list["Scenario"]] = relationship(
         back_populates="question", order_by="Scenario.position", lazy="selectin"

@@ -110,7 +110,8 @@ def make_test_app(database_url: str, **overrides) -> Flask:
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
-        "CROWD_CACHE_SECONDS": 0,  # exact numbers unless a test is about the cache
+        "CROWD_CACHE_SECONDS": 0,  # every request reads the counts unless a test is about it
+        "CROWD_REFRESH_IN_BACKGROUND": False,  # no thread outlives a test
         # Ids restart with every test database: a shared Redis must not mix their entries.
         "AGGREGATE_CACHE_PREFIX": f"test:{uuid.uuid4().hex}:",
     }

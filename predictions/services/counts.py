@@ -4,7 +4,7 @@ import functools
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from sqlalchemy import Select
+from sqlalchemy import Connection, Select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -29,12 +29,26 @@ _SHIFT = (
     .values(count=_COUNTS.c.count + db.bindparam("d"))
 )
 _QUESTIONS = Question.__table__
-_SHIFT_FORECASTERS = (
+_MOVED = (
     db.update(_QUESTIONS)
     .where(_QUESTIONS.c.id == db.bindparam("q"))
-    .values(forecaster_count=_QUESTIONS.c.forecaster_count + db.bindparam("d"))
-    .returning(_QUESTIONS.c.forecaster_count)
+    .values(
+        forecaster_count=_QUESTIONS.c.forecaster_count + db.bindparam("d"),
+        crowd_version=_QUESTIONS.c.crowd_version + 1,
+        outcome_version=_QUESTIONS.c.outcome_version + db.bindparam("o"),
+    )
+    .returning(
+        _QUESTIONS.c.forecaster_count, _QUESTIONS.c.crowd_version, _QUESTIONS.c.outcome_version
+    )
 )
+
+
+class QuestionState(NamedTuple):
+    """A question's counters as a write left them."""
+
+    forecaster_count: int
+    crowd_version: int
+    outcome_version: int
 
 
 def shift(scenario_id: int, percent: int, delta: int) -> None:
@@ -50,13 +64,22 @@ def shift_many(cells: Iterable[tuple[int, int]], delta: int) -> None:
         db.session.execute(_SHIFT, params)
 
 
-def shift_forecasters(question_id: int, delta: int) -> None:
-    """Move a question's forecaster count; atomic like shift."""
-    count = db.session.execute(_SHIFT_FORECASTERS, {"q": question_id, "d": delta}).scalar_one()
+def moved(question_id: int, forecasters: int = 0, outcomes: int = 0) -> QuestionState:
+    """Record that a question's crowd moved: its version goes up by one, its forecaster count
+    by `forecasters` (and its outcome version by `outcomes`). Once per transaction and question
+    that moves counts, in the same transaction; one atomic UPDATE.
+
+    It also takes the question's row lock until the commit, so writers that check a scenario's
+    outcome after it see any resolution committed before (resolution.resolve moves it first).
+    """
+    row = db.session.execute(_MOVED, {"q": question_id, "d": forecasters, "o": outcomes}).one()
+    state = QuestionState(*row)
     # The loaded question follows, so reads later in the request need no query of their own.
     question = db.session.identity_map.get(identity_key(Question, question_id))
     if question is not None:
-        set_committed_value(question, "forecaster_count", count)
+        set_committed_value(question, "forecaster_count", state.forecaster_count)
+        set_committed_value(question, "crowd_version", state.crowd_version)
+    return state
 
 
 def shift_reader(reader: Reader, delta: int) -> None:
@@ -68,7 +91,52 @@ def shift_reader(reader: Reader, delta: int) -> None:
     ).all()
     shift_many([(scenario_id, percent) for scenario_id, percent, _ in standing], delta)
     for question_id in sorted({question_id for *_, question_id in standing}):
-        shift_forecasters(question_id, delta)
+        moved(question_id, forecasters=delta)
+
+
+class Counted(NamedTuple):
+    """A question's crowd version and forecaster count with its per-percent counts, read by one
+    statement, so they belong together: {scenario_id: {percent: count}} (non-zero counts)."""
+
+    crowd_version: int
+    forecaster_count: int
+    by_scenario: dict[int, dict[int, int]]
+
+
+# One statement, so one state of the database even at READ COMMITTED: the version names
+# exactly these counts. The outer join keeps the question's row when every count is zero.
+_COUNTED = (
+    db.select(
+        _QUESTIONS.c.crowd_version,
+        _QUESTIONS.c.forecaster_count,
+        _COUNTS.c.scenario_id,
+        _COUNTS.c.percent,
+        _COUNTS.c.count,
+    )
+    .select_from(
+        _QUESTIONS.outerjoin(
+            _COUNTS,
+            db.and_(
+                _COUNTS.c.scenario_id.in_(db.bindparam("ids", expanding=True)),
+                _COUNTS.c.count > 0,
+            ),
+        )
+    )
+    .where(_QUESTIONS.c.id == db.bindparam("q"))
+)
+
+
+def counted(question: Question, connection: Connection | None = None) -> Counted:
+    """The question's version, forecaster count and counts as they stand (O(99) per scenario)."""
+    ids = [s.id for s in question.scenarios]
+    rows = (connection or db.session).execute(_COUNTED, {"q": question.id, "ids": ids}).all()
+    if not rows:
+        raise LookupError(f"no question {question.id}")
+    by_scenario: dict[int, dict[int, int]] = {i: {} for i in ids}
+    for _, _, scenario_id, percent, count in rows:
+        if scenario_id is not None:
+            by_scenario[scenario_id][percent] = count
+    return Counted(rows[0][0], rows[0][1], by_scenario)
 
 
 def counts_for(scenario_ids: Iterable[int]) -> dict[int, dict[int, int]]:
@@ -187,5 +255,6 @@ def rebuild(question: Question) -> int:
             .values(forecaster_count=forecasters)
             .execution_options(synchronize_session=False)
         )
+    moved(question.id)  # whatever was off, caches of the crowd must not outlive the repair
     db.session.flush()
     return wrong

@@ -142,5 +142,5 @@ def populate(
         for percent, count in by_percent.items():
             counts.shift(scenario_id, percent, count)
     if readers and scenarios:
-        counts.shift_forecasters(question.id, readers)
+        counts.moved(question.id, forecasters=readers)
     return Populated(readers=readers, forecasts=forecasts)

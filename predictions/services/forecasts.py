@@ -2,9 +2,11 @@
 
 from datetime import datetime
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from ..errors import Conflict
 from ..extensions import db
-from ..models import Forecast, Question, Reader, utcnow
+from ..models import Forecast, Question, Reader, Scenario, utcnow
 from . import counts
 from .inserts import insert_rows
 
@@ -92,6 +94,31 @@ def _refuse_resolved(question: Question, probabilities: dict[str, int]) -> None:
         raise ScenarioResolved(question, resolved)
 
 
+def _outcomes_again(question: Question, state: counts.QuestionState | None) -> bool:
+    """Read the scenarios' outcomes again, inside the write transaction, when a resolution
+    may have committed since the question was loaded; whether any changed."""
+    # The question was loaded before this transaction took its locks (on SQLite before the
+    # write lock, on PostgreSQL before counts.moved locked its row). A resolution moves the
+    # outcome version in the same row, so the UPDATE's RETURNING tells whether one committed
+    # meanwhile: the common case reads nothing more. Without a state (a banned reader's
+    # forecast moves no counter) the outcomes are read unconditionally.
+    if state is not None and state.outcome_version == question.outcome_version:
+        return False
+    outcomes = dict(
+        db.session.execute(
+            db.select(Scenario.id, Scenario.outcome).where(Scenario.question_id == question.id)
+        ).all()
+    )
+    changed = False
+    for scenario in question.scenarios:
+        if scenario.outcome != outcomes.get(scenario.id):
+            set_committed_value(scenario, "outcome", outcomes.get(scenario.id))
+            changed = True
+    if state is not None:
+        set_committed_value(question, "outcome_version", state.outcome_version)
+    return changed
+
+
 def _record(
     question: Question,
     reader: Reader,
@@ -122,11 +149,15 @@ def _record(
     ended = _end(replaced, now)
     added = insert_rows(Forecast, rows, match="scenario_id")
     current = {**current, **{f.scenario.key: f for f in added}}
-    if reader.banned_at is None:
+    state = None
+    if reader.banned_at is None and (ended or added):
         counts.shift_many([(f.scenario_id, f.percent) for f in ended], -1)
         counts.shift_many([(f.scenario_id, f.percent) for f in added], +1)
-        if first_standing:
-            counts.shift_forecasters(question.id, +1)
+        state = counts.moved(question.id, forecasters=1 if first_standing else 0)
+    if rows and _outcomes_again(question, state):
+        # A resolution committed after the question was loaded: refuse, and the caller's
+        # rollback takes back everything above (409, nothing stored).
+        _refuse_resolved(question, probabilities)
     return current
 
 
@@ -146,10 +177,15 @@ def withdraw(
         if scenario_key in (None, key) and forecast.scenario.outcome is None
     }
     ended = _end(list(chosen.values()), now)
-    if reader.banned_at is None:
+    state = None
+    if reader.banned_at is None and ended:
         counts.shift_many([(f.scenario_id, f.percent) for f in ended], -1)
-        if ended and len(ended) == len(active):
-            counts.shift_forecasters(question.id, -1)
+        state = counts.moved(question.id, forecasters=-1 if len(ended) == len(active) else 0)
+    closed = [f.scenario.key for f in ended]
+    if ended and _outcomes_again(question, state) and resolved_keys(question, closed):
+        # Resolved meanwhile: the rollback keeps the forecasts as they were scored.
+        message = "This scenario has resolved; its forecasts stay as they were scored."
+        raise Conflict(message, field="scenario")
     db.session.flush()
     return [key for key, forecast in chosen.items() if forecast in ended]
 

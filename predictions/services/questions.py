@@ -58,6 +58,8 @@ def load_question(spec: QuestionSpec) -> tuple[Question, bool]:
     db.session.flush()
     for scenario in new_scenarios:
         counts.create_rows(scenario)
+    if changed and not created:
+        counts.moved(question.id)  # a baseline or a label may have changed the crowd's rows
     db.session.flush()
     return question, changed
 

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from ..extensions import db
 from ..models import ModerationAction, Moderator, Outcome, Scenario, utcnow
+from . import counts
 from .audit import record
 
 
@@ -23,6 +24,10 @@ def resolve(
     previous = scenario.outcome
     if previous == outcome and scenario.resolution_note == note:
         return None
+    # First: this locks the question's row until the commit, so a forecast racing the
+    # resolution either committed before (and is standing at resolved_at, taken after the
+    # lock) or sees the outcome and is refused (services/forecasts.py).
+    counts.moved(scenario.question_id, outcomes=1)
     now = now or utcnow()
     if previous is None:
         scenario.resolved_at = now

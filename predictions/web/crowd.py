@@ -3,21 +3,25 @@
 Shared by the aggregate API, the results page and the question page; not a blueprint.
 """
 
-import time
+import threading
 from datetime import datetime
 
-from flask import current_app
+from flask import Flask, current_app, g
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..cache import MemoryCache, make_cache
 from ..core.aggregation import counts_median
-from ..models import Forecast, Question, Reader, Scenario
-from ..services import aggregates, counts, forecasts
+from ..extensions import db
+from ..models import Forecast, Question, Reader, Scenario, utcnow
+from ..services import aggregates, counts
 from ..services.aggregates import HistoryPoint, ScenarioCrowd
 from ..services.counts import Around
 from ..services.visibility import CrowdVisibility, crowd_visibility
 from .identity import current_moderator, current_reader
 
 EXTENSION = "predictions_crowd"
+# The most a recency refresh may take before another may start (a worker died meanwhile).
+REFRESH_LOCK_SECONDS = 60
 # The aggregate's crowd fields (SPEC §7), absent from a scenario's row while its crowd is hidden.
 CROWD_FIELDS = (
     "n",
@@ -41,28 +45,72 @@ def _caches() -> dict:
     caches = current_app.extensions.get(EXTENSION)
     if caches is None:
         config = current_app.config
+        app = current_app._get_current_object()
         caches = {
+            # Recency medians per question and version (Redis: shared by every worker).
             "recency": make_cache(config.get("REDIS_URL"), config["AGGREGATE_CACHE_PREFIX"]),
             # Completed days: each worker keeps those it has read (stored, or computed when
             # `aggregates snapshot` has not stored them yet; a read never stores them).
             "past": MemoryCache(max_entries=256, as_json=False),
-            # The crowd now, per question: each worker recomputes it at most every
-            # CROWD_CACHE_SECONDS, and at once for a reader who changed their forecast since.
+            # Whole crowds (and the forecast answer's medians) per question and version.
             "now": MemoryCache(max_entries=256, as_json=False),
         }
+        caches["refresh_later"] = lambda question_id: _refresh_later(app, caches, question_id)
         current_app.extensions[EXTENSION] = caches
     return caches
 
 
+def _crowd_cache(app: Flask, caches: dict) -> aggregates.CrowdCache:
+    """The caches, with the settings as they are now."""
+    return aggregates.CrowdCache(
+        shared=caches["recency"],
+        max_lag=float(app.config["AGGREGATE_CACHE_SECONDS"]),
+        local=caches["now"],
+        local_seconds=float(app.config["CROWD_CACHE_SECONDS"]),
+        refresh_later=caches["refresh_later"],
+    )
+
+
 def clear_caches() -> None:
-    """Forget cached recency medians and past days (tests, and after a recount)."""
-    for cache in _caches().values():
-        cache.clear()
+    """Forget cached crowds, recency medians and past days (tests, and after a recount)."""
+    caches = _caches()
+    for name in ("recency", "past", "now"):
+        caches[name].clear()
 
 
 def cache_seconds() -> float:
-    """How old a recency median may be (AGGREGATE_CACHE_SECONDS)."""
+    """How far a recency median may lag behind the other numbers (AGGREGATE_CACHE_SECONDS)."""
     return float(current_app.config["AGGREGATE_CACHE_SECONDS"])
+
+
+def _refresh_later(app: Flask, caches: dict, question_id: int) -> None:
+    """Recompute a question's recency medians off the request path: in a thread of this
+    worker, one at a time per question (across workers and machines too, with Redis)."""
+    lock = f"refreshing:{question_id}"
+    # Held while the refresh runs; it expires by itself should the worker die meanwhile.
+    if not caches["recency"].add(lock, 1, REFRESH_LOCK_SECONDS):
+        return
+    if not app.config["CROWD_REFRESH_IN_BACKGROUND"]:
+        _refresh(app, caches, question_id, lock)  # in-process tests: at once, deterministically
+        return
+    thread = threading.Thread(
+        target=_refresh, args=(app, caches, question_id, lock), name="crowd-refresh", daemon=True
+    )
+    thread.start()
+
+
+def _refresh(app: Flask, caches: dict, question_id: int, lock: str) -> None:
+    with app.app_context():
+        try:
+            question = db.session.get(Question, question_id)
+            if question is not None:
+                aggregates.refresh(question, _crowd_cache(app, caches))
+        except Exception:
+            # The next reads serve the lagging medians until the bound, then compute them.
+            app.logger.exception("Refreshing the recency medians of question %s", question_id)
+        finally:
+            db.session.remove()
+            caches["recency"].delete(lock)
 
 
 def visibility(
@@ -85,37 +133,47 @@ def visibility(
     )
 
 
-def _now_key(question: Question) -> str:
-    return f"now:{question.id}"
+def now(question: Question) -> aggregates.Crowd:
+    """The crowd at the question's version or a newer one: never older than a change that
+    had committed when the request read the question (any worker, any machine). One per
+    request: every part of an answer shows the same crowd."""
+    taken = g.setdefault("predictions_crowds", {})
+    if question.id in taken:
+        return taken[question.id][0]
+    crowd = aggregates.current(question, _crowd_cache(current_app, _caches()))
+    # The rest of the request (the forecaster count beside the numbers) follows what was read.
+    if crowd.version > question.crowd_version:
+        set_committed_value(question, "crowd_version", crowd.version)
+        set_committed_value(question, "forecaster_count", crowd.forecaster_count)
+    taken[question.id] = (crowd, utcnow())
+    return crowd
+
+
+def freshness(question: Question) -> dict:
+    """Which crowd an answer shows: its version, forecaster count and `as_of` (a moment at
+    which it was the crowd), and `recency_as_of` while the recency medians lag behind."""
+    taken = g.get("predictions_crowds", {}).get(question.id)
+    if taken is None:  # the crowd is hidden: its count and version from the question's row
+        return {
+            "version": question.crowd_version,
+            "forecaster_count": question.forecaster_count,
+            "as_of": utcnow(),
+        }
+    crowd, as_of = taken
+    result = {"version": crowd.version, "forecaster_count": crowd.forecaster_count, "as_of": as_of}
+    if not crowd.recency_exact:
+        result["recency_as_of"] = crowd.recency_at
+    return result
 
 
 def current(question: Question) -> list[ScenarioCrowd]:
-    """The crowd now, computed at most CROWD_CACHE_SECONDS ago and after the requesting
-    reader's own latest change, so a reader sees their forecast counted."""
-    caches, seconds = _caches(), float(current_app.config["CROWD_CACHE_SECONDS"])
-    reader = current_reader()
-    changed = forecasts.latest_change(reader, question) if reader is not None else None
-    key = _now_key(question)
-    entry = caches["now"].get(key) if seconds > 0 else None
-    if isinstance(entry, dict) and (changed is None or changed.timestamp() < entry["computed"]):
-        return entry["crowd"]
-    computed = time.time()
-    crowd = aggregates.current(question, caches["recency"], cache_seconds())
-    if seconds > 0:
-        caches["now"].set(key, {"crowd": crowd, "computed": computed}, seconds)
-    return crowd
+    """The crowd now, scenario by scenario (see now)."""
+    return list(now(question).scenarios)
 
 
 def history(question: Question) -> list[HistoryPoint]:
     """The crowd at the end of each past day, then the live point."""
-    caches = _caches()
-    return aggregates.history(
-        question,
-        cache=caches["recency"],
-        cache_seconds=cache_seconds(),
-        past=caches["past"],
-        live=current(question),
-    )
+    return aggregates.history(question, past=_caches()["past"], live=current(question))
 
 
 def at_time(question: Question, t: datetime) -> list[ScenarioCrowd]:
@@ -207,22 +265,22 @@ def others_around(
 
 
 def medians(question: Question) -> dict[str, float | None]:
-    """The crowd's median per scenario key: from the cached crowd, else from the counts alone.
-
-    For the answer to a forecast: a crowd computed just before the reader's change serves, and
-    a write never waits for a recency median to be recomputed.
+    """The crowd's median per scenario key, at the question's version or a newer one: from the
+    crowd cached for it, else from the counts alone (a write never waits for a recency median).
     """
     caches, seconds = _caches(), float(current_app.config["CROWD_CACHE_SECONDS"])
+    version = question.crowd_version  # after a write: the version it made
     if seconds > 0:
-        entry = caches["now"].get(_now_key(question))
-        if isinstance(entry, dict):
-            return {c.key: c.aggregate.median for c in entry["crowd"]}
-        if isinstance(cached := caches["now"].get(f"medians:{question.id}"), dict):
-            return cached
-    by_scenario = counts.counts_for(s.id for s in question.scenarios)
-    result = {s.key: counts_median(by_scenario[s.id]) for s in question.scenarios}
+        for key in (f"crowd:{question.id}:{version}", f"medians:{question.id}:{version}"):
+            found = caches["now"].get(key)
+            if isinstance(found, aggregates.Crowd):
+                return {c.key: c.aggregate.median for c in found.scenarios}
+            if isinstance(found, dict):
+                return found
+    counted = counts.counted(question)
+    result = {s.key: counts_median(counted.by_scenario[s.id]) for s in question.scenarios}
     if seconds > 0:
-        caches["now"].set(f"medians:{question.id}", result, seconds)
+        caches["now"].set(f"medians:{question.id}:{counted.crowd_version}", result, seconds)
     return result
 
 

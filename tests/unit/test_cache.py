@@ -52,3 +52,14 @@ def test_redis_cache_shares_values_between_instances():
     assert two.get("recency:2") is MISSING
     one.clear()
     assert two.get("recency:1") is MISSING
+
+
+def test_a_lock_taken_with_add_is_free_again_once_deleted():
+    url = redis_or_skip()
+    prefix = f"predictions-test:{uuid.uuid4().hex}:"
+    for one, two in [(MemoryCache(),) * 2, (RedisCache(url, prefix), RedisCache(url, prefix))]:
+        assert one.add("refreshing:1", 1, 60)
+        assert not two.add("refreshing:1", 1, 60)  # held: nobody else starts
+        one.delete("refreshing:1")
+        assert two.add("refreshing:1", 1, 60)
+        one.clear()

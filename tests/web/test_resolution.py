@@ -6,7 +6,7 @@ import pytest
 
 from predictions.extensions import db
 from predictions.models import Forecast, ModerationAction
-from predictions.services import forecasts, resolution, scores
+from predictions.services import counts, forecasts, resolution, scores
 
 from ..conftest import table_counts
 from .resolution_actions import admin, at, forecast, new_reader, seed_question
@@ -153,6 +153,63 @@ def test_resolved_forecasts_cannot_be_withdrawn(app, api_reader):
     assert "scenario" in response.json["errors"]
     body = api_reader.withdraw().json  # all: only the unresolved one goes
     assert list(body["active"]) == [KEY]
+
+
+@pytest.fixture
+def resolved_meanwhile(app, monkeypatch):
+    """KEY resolves after the request loaded the question, just before it writes (what a
+    moderator's resolution committing between the two does)."""
+    from predictions.web import submitting, writes
+    from predictions.web.api import forecasts as forecasts_api
+
+    def committed(work, *args, **kwargs):
+        with app.app_context():  # another session: another transaction, committed first
+            resolution.resolve(seed_question().scenario(KEY), "yes", None, "Meanwhile.")
+            db.session.commit()
+        return writes.committed(work, *args, **kwargs)
+
+    monkeypatch.setattr(submitting, "committed", committed)
+    monkeypatch.setattr(forecasts_api, "committed", committed)
+
+
+def standing_forecasts(app) -> list[tuple[str, int]]:
+    with app.app_context():
+        rows = db.session.scalars(db.select(Forecast).where(Forecast.ended_at.is_(None)))
+        return sorted((f.scenario.key, f.percent) for f in rows)
+
+
+def test_a_forecast_racing_a_resolution_gets_409_and_stores_nothing(app, api_reader, request):
+    api_reader.forecast({KEY: 70})
+    before = standing_forecasts(app)
+    request.getfixturevalue("resolved_meanwhile")
+    response = api_reader.forecast({KEY: 20, "global-instability": 55})
+    assert response.status_code == 409
+    assert response.json["errors"] == {
+        "probabilities": {KEY: ["This scenario has resolved (yes); it takes no new forecasts."]}
+    }
+    assert standing_forecasts(app) == before
+    with app.app_context():
+        ids = [s.id for s in seed_question().scenarios]
+        assert counts.counts_for(ids) == counts.recount(ids)
+
+
+def test_a_new_readers_forecast_racing_a_resolution_creates_no_one(app, client, seed, request):
+    before = table_counts(app)
+    request.getfixturevalue("resolved_meanwhile")
+    response = client.post(f"/api/v1/questions/{seed}/forecasts", json={"probabilities": {KEY: 20}})
+    assert response.status_code == 409
+    after = table_counts(app)
+    assert after == {**before, "moderation_actions": before["moderation_actions"] + 1}
+
+
+def test_a_withdrawal_racing_a_resolution_gets_409_and_the_forecast_stays(app, api_reader, request):
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("a withdrawal holds SQLite's write lock before it reads: nothing comes between")
+    api_reader.forecast({KEY: 70, "global-instability": 55})
+    before = standing_forecasts(app)
+    request.getfixturevalue("resolved_meanwhile")
+    assert api_reader.withdraw(KEY).status_code == 409
+    assert standing_forecasts(app) == before
 
 
 # --- no new forecasts on the page --------------------------------------------------------------

@@ -150,3 +150,21 @@ def test_results_page_shows_the_scorecard_once_a_scenario_resolves(app, client, 
     assert 'id="scores-heading"' in html
     assert "The crowd beat the article on 1 of 1 resolved scenario." in html
     assert "Tariffs announced" in html
+
+
+def test_results_say_as_of_when_and_when_the_recency_median_lags(app, client, seed, clock):
+    app.config["AGGREGATE_CACHE_SECONDS"] = 60
+    add_readers(app, seed, [{COOP: 10}, {COOP: 20}, {COOP: 30}])
+    close(app, seed)
+    start = datetime.now(UTC)
+    html = results(client, seed).text
+    assert f"the crowd as of\n    <time datetime=\"{start.isoformat()}\">" in html
+    assert start.strftime("%H:%M:%S UTC on %d %b %Y") in html
+    assert "from a little earlier" not in html
+    clock.shift(16)
+    add_readers(app, seed, [{COOP: 90}] * 4)
+    html = results(client, seed).text
+    assert (start + timedelta(seconds=16)).strftime("%H:%M:%S UTC on %d %b %Y") in html
+    assert "The recency-weighted medians are from a little earlier" in html
+    assert f"{start.strftime('%H:%M:%S UTC')}</time>\n    (16 seconds before)" in html
+    assert "from a little earlier" not in results(client, seed).text  # brought up to date

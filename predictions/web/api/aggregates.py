@@ -42,7 +42,8 @@ class Aggregate(MethodView):
         question = question_or_404(slug)
         visibility = crowd.visibility(question)
         crowds = crowd.current(question) if visibility.any_visible else None
-        return {**_header(visibility), "scenarios": _rows(question, crowds, visibility)}
+        rows = _rows(question, crowds, visibility)
+        return {**_header(visibility), "scenarios": rows, **crowd.freshness(question)}
 
 
 @blp.route("/questions/<slug>/aggregate/history")
@@ -69,4 +70,5 @@ class AggregateHistory(MethodView):
                 {"at": p.at, "live": p.live, "scenarios": _rows(question, p.scenarios, visibility)}
                 for p in crowd.history(question)
             ]
+        result.update(crowd.freshness(question))  # of the live point
         return result

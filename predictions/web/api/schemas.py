@@ -346,7 +346,7 @@ class CrowdRowSchema(Schema):
     gmo = _crowd_number("Geometric mean of odds, in percent")
     p25 = _crowd_number("25th percentile")
     p75 = _crowd_number("75th percentile")
-    recency_median = _crowd_number("Recency-weighted median (may lag a few seconds)")
+    recency_median = _crowd_number("Recency-weighted median (may lag: see recency_as_of)")
     extremized = _crowd_number("Neyman-extremized geometric mean of odds")
     delta_pp = _crowd_number("median - baseline, in points")
     odds_ratio = _crowd_number("Odds of the median over odds of the baseline", places=4)
@@ -369,6 +369,24 @@ class AggregateSchema(Schema):
         metadata={"description": "Why some or all of the crowd is hidden (null: all shown)"},
     )
     scenarios = fields.List(fields.Nested(CrowdRowSchema), dump_only=True)
+    version = fields.Integer(
+        dump_only=True,
+        metadata={
+            "description": "The crowd's version: every forecast, withdrawal, ban, resolution "
+            "and erasure moves it up, and no answer shows an older one than a change that "
+            "had committed before the request"
+        },
+    )
+    as_of = fields.DateTime(
+        dump_only=True, metadata={"description": "A moment at which these were the numbers"}
+    )
+    recency_as_of = fields.DateTime(
+        dump_only=True,
+        metadata={
+            "description": "Only while the recency-weighted medians lag behind the other "
+            "numbers: the moment they are from (at most AGGREGATE_CACHE_SECONDS before as_of)"
+        },
+    )
 
 
 class HistoryPointSchema(Schema):

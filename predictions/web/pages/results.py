@@ -5,7 +5,7 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 
 from ...core import charts
@@ -138,7 +138,7 @@ def results(slug: str):
         if resolved
         else None,
         cache_seconds=crowd.cache_seconds(),
-        crowd_seconds=current_app.config["CROWD_CACHE_SECONDS"],
+        freshness=crowd.freshness(question),
     )
 
 
