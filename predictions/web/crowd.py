@@ -52,7 +52,7 @@ def _caches() -> dict:
             # Completed days: each worker keeps those it has read (stored, or computed when
             # `aggregates snapshot` has not stored them yet; a read never stores them).
             "past": MemoryCache(max_entries=256, as_json=False),
-            # Whole crowds (and the forecast answer's medians) per question and version.
+            # Whole crowds per question and version.
             "now": MemoryCache(max_entries=256, as_json=False),
         }
         caches["refresh_later"] = lambda question_id: _refresh_later(app, caches, question_id)
@@ -249,8 +249,10 @@ def others_around(
 ) -> dict[int, Around]:
     """Per scenario the other readers' standing forecasts below, at and above the reader's,
     for the scenarios whose crowd the reader may see (by scenario id; the others are absent)."""
-    # One read serves both: the counts around the reader's numbers also give each crowd's size.
-    standing = counts.around({f.scenario_id: f.percent for f in active.values()})
+    # One read serves all: the counts around the reader's numbers also give each crowd's size
+    # (and, in comparison, its median).
+    cells = {f.scenario_id: f.percent for f in active.values()}
+    standing = counts.around(_counted_once(question), cells)
     sizes = {scenario_id: sum(around) for scenario_id, around in standing.items()}
     shown = visibility(question, reader, standing=active, sizes=sizes)
     visible_ids = {f.scenario_id for key, f in active.items() if shown.visible_for(key)}
@@ -264,24 +266,20 @@ def others_around(
     }
 
 
+def _counted_once(question: Question) -> counts.Counted:
+    """The question's counts as the answer to a write reads them: once per request, after
+    the write (on SQLite after its commit), so they hold the reader's own change."""
+    taken = g.setdefault("predictions_counted", {})
+    if question.id not in taken:
+        taken[question.id] = counts.counted(question)
+    return taken[question.id]
+
+
 def medians(question: Question) -> dict[str, float | None]:
-    """The crowd's median per scenario key, at the question's version or a newer one: from the
-    crowd cached for it, else from the counts alone (a write never waits for a recency median).
-    """
-    caches, seconds = _caches(), float(current_app.config["CROWD_CACHE_SECONDS"])
-    version = question.crowd_version  # after a write: the version it made
-    if seconds > 0:
-        for key in (f"crowd:{question.id}:{version}", f"medians:{question.id}:{version}"):
-            found = caches["now"].get(key)
-            if isinstance(found, aggregates.Crowd):
-                return {c.key: c.aggregate.median for c in found.scenarios}
-            if isinstance(found, dict):
-                return found
-    counted = counts.counted(question)
-    result = {s.key: counts_median(counted.by_scenario[s.id]) for s in question.scenarios}
-    if seconds > 0:
-        caches["now"].set(f"medians:{question.id}:{counted.crowd_version}", result, seconds)
-    return result
+    """The crowd's median per scenario key, from the counts the answer read (O(99) each; a
+    write never waits for a recency median)."""
+    counted = _counted_once(question)
+    return {s.key: counts_median(counted.by_scenario[s.id]) for s in question.scenarios}
 
 
 def comparison(question: Question, active: dict[str, Forecast], others: dict[int, Around]) -> dict:

@@ -60,7 +60,8 @@ def test_an_insert_missing_a_column_is_refused_before_anything_is_written(app, s
 def test_counts_around_a_percent_agree_with_the_histograms(app, seed):
     rng = random.Random(7)
     with app.app_context():
-        ids = [s.id for s in questions.get_by_slug(seed).scenarios]
+        question = questions.get_by_slug(seed)
+        ids = [s.id for s in question.scenarios]
         for _ in range(60):
             counts.shift(rng.choice(ids), rng.randint(1, 99), rng.randint(1, 3))
         histograms = counts.counts_for(ids)
@@ -74,10 +75,10 @@ def test_counts_around_a_percent_agree_with_the_histograms(app, seed):
                 )
                 for i, percent in chosen.items()
             }
-            assert counts.around(chosen) == expected
-        assert counts.around({}) == {}
+            assert counts.around(counts.counted(question), chosen) == expected
+        assert counts.around(counts.counted(question), {}) == {}
         empty = max(ids) + 1000  # a scenario with no counts at all
-        assert counts.around({empty: 50}) == {empty: Around(0, 0, 0)}
+        assert counts.around(counts.counted(question), {empty: 50}) == {empty: Around(0, 0, 0)}
 
 
 def test_a_forecasts_answer_never_computes_a_recency_median(app, api_reader, monkeypatch):
