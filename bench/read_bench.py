@@ -2,14 +2,17 @@
 GET /healthz of the same app, served by gunicorn on loopback. Not a test; see README.md.
 
     .venv/bin/python bench/read_bench.py [--readers 334000] [--duration 15] [--connections 8]
+        [--changes 4]
 """
 
 import argparse
 import http.client
+import json
 import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -28,11 +31,12 @@ ENDPOINTS = {
 GOALS = {"aggregate": 1 / 2, "results": 1 / 3}  # of the trivial endpoint's throughput
 
 
-def flask(env: dict, *args: str) -> str:
+def flask(env: dict, *args: str, stdin: str | None = None) -> str:
     result = subprocess.run(
         [str(BIN / "flask"), "--app", "predictions", *args],
         cwd=ROOT,
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=600,
@@ -66,6 +70,56 @@ def get(port: int, path: str) -> int:
         return response.status
     finally:
         conn.close()
+
+
+def post(port: int, path: str, payload: dict, token: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        conn.request("POST", path, body=json.dumps(payload), headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+class Changes:
+    """A moderator banning and unbanning demo readers, `rate` times a second: each moves the
+    crowd (its version), so the recency medians lag and are refreshed in the background."""
+
+    def __init__(self, port: int, token: str, reader_ids: list[str], rate: float):
+        self.port, self.token, self.reader_ids, self.rate = port, token, reader_ids, rate
+        self.statuses: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        if self.rate > 0:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self._stop.set()
+        if self.rate > 0:
+            self._thread.join(60)
+
+    def _run(self):
+        banned: list[str] = []
+        step = 0
+        while not self._stop.wait(1 / self.rate):
+            if banned and step % 2:
+                reader, action = banned.pop(), "unban"
+            else:
+                reader = self.reader_ids[step % len(self.reader_ids)]
+                banned.append(reader)
+                action = "ban"
+            payload = {"reason": "spam"} if action == "ban" else {}
+            status = post(
+                self.port, f"/api/v1/moderation/readers/{reader}/{action}", payload, self.token
+            )
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+            step += 1
 
 
 def run_wrk(url: str, duration: int, connections: int) -> dict:
@@ -129,6 +183,12 @@ def main() -> int:
         help="REDIS_URL for the shared recency cache ('' for in-process)",
     )
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument(
+        "--changes",
+        type=float,
+        default=0,
+        help="changes of the crowd per second during the runs (bans and unbans); 0: quiet",
+    )
     args = parser.parse_args()
 
     use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
@@ -156,6 +216,13 @@ def main() -> int:
         # Closed: the crowd is visible to every client, as it is to a reader who forecast.
         flask(env, "questions", "close", SLUG)
         print(flask(env, "aggregates", "snapshot", SLUG))
+        token, reader_ids = "", []
+        if args.changes:
+            flask(env, "moderators", "create", "bench", "--password-stdin", stdin="bench " * 4)
+            token = flask(env, "moderators", "token", "bench").splitlines()[-1]
+            with sqlite3.connect(directory / "bench.db") as db:
+                rows = db.execute("SELECT id FROM readers ORDER BY id LIMIT 50").fetchall()
+            reader_ids = [row[0] for row in rows]
         print(
             f"prepared in {time.monotonic() - started:.0f} s; cache: "
             f"{'Redis ' + redis_url if redis_url else 'in-process'}"
@@ -186,19 +253,25 @@ def main() -> int:
             for _ in range(4 * args.workers):
                 assert get(port, path) == 200, path
         results = {}
+        changed: dict[int, int] = {}
         for name, path in ENDPOINTS.items():
-            if use_wrk:
-                results[name] = run_wrk(
-                    f"http://127.0.0.1:{port}{path}", args.duration, args.connections
-                )
-            else:
-                results[name] = run_python(port, path, args.duration, args.connections)
+            with Changes(port, token, reader_ids, args.changes if path != "/healthz" else 0) as c:
+                if use_wrk:
+                    results[name] = run_wrk(
+                        f"http://127.0.0.1:{port}{path}", args.duration, args.connections
+                    )
+                else:
+                    results[name] = run_python(port, path, args.duration, args.connections)
+            for status, count in c.statuses.items():
+                changed[status] = changed.get(status, 0) + count
         client = (
             f"wrk -t2 -c{args.connections} -d{args.duration}s"
             if use_wrk
             else (f"python client, {args.connections} threads, {args.duration} s")
         )
         print(f"\n{args.readers * 3:,}+ forecasts; gunicorn {args.workers} sync workers; {client}")
+        if args.changes:
+            print(f"crowd changes (bans/unbans) during the crowd's runs, by status: {changed}")
         print(
             f"{'endpoint':52} {'req/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7}"
             f" {'vs trivial':>10}"
