@@ -45,22 +45,25 @@ class MemoryCache:
 
     def set(self, key: str, value: object, seconds: float) -> None:
         """Keep value (JSON-serialisable) under key for that many seconds."""
+        with self._lock:
+            self._store(key, value, seconds)
+
+    def _store(self, key: str, value: object, seconds: float) -> None:
         if seconds <= 0:
             return
-        with self._lock:
-            stored = json.dumps(value) if self._as_json else value
-            self._entries[key] = (self._clock() + seconds, stored)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+        stored = json.dumps(value) if self._as_json else value
+        self._entries[key] = (self._clock() + seconds, stored)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
 
     def add(self, key: str, value: object, seconds: float) -> bool:
         """Store only if the key is absent (or expired); whether this call stored it."""
-        with self._lock:
+        with self._lock:  # check and store at once: two threads never both get it
             entry = self._entries.get(key)
             if entry is not None and entry[0] > self._clock():
                 return False
-        self.set(key, value, seconds)
+            self._store(key, value, seconds)
         return True
 
     def delete(self, key: str) -> None:

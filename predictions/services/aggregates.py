@@ -1,6 +1,7 @@
 """The crowd of a question: now from the per-percent counts, in the past from daily snapshots
 or from the forecasts active at a given time."""
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -299,7 +300,9 @@ def current(question: Question, cache: CrowdCache | None = None) -> Crowd:
     return crowd
 
 
-def _with_shared_recency(question: Question, crowd: Crowd | None, cache: CrowdCache) -> Crowd:
+def _with_shared_recency(
+    question: Question, crowd: Crowd | None, cache: CrowdCache, waited: bool = False
+) -> Crowd:
     now = epoch()
     recency = Recency.from_json(cache.shared.get(_recency_key(question)))
     if crowd is None or (recency is not None and recency.version > crowd.version):
@@ -307,7 +310,8 @@ def _with_shared_recency(question: Question, crowd: Crowd | None, cache: CrowdCa
         # the counts (forward only: the version read is the question's or newer).
         crowd = from_counts(question, counts.counted(question), now)
     if recency is None or recency.version > crowd.version:
-        return refresh(question, cache)  # no recency medians, or newer than these counts
+        # No recency medians, or newer than these counts.
+        return _refresh_here(question, crowd, cache, waited)
     if recency.version == crowd.version and 0 < cache.max_lag < 2 * (now - recency.at):
         # The request read this version just now, so the medians are exact as of now: the
         # first change after a quiet spell then finds them recent enough to serve while they
@@ -317,7 +321,8 @@ def _with_shared_recency(question: Question, crowd: Crowd | None, cache: CrowdCa
     if recency.version < crowd.version:
         age = now - recency.at
         if cache.max_lag <= 0 or age > cache.max_lag:
-            return refresh(question, cache)  # too old to serve: exact, on the request path
+            # Too old to serve: exact, on the request path.
+            return _refresh_here(question, crowd, cache, waited)
         # Not at every change: at most one refresh per quarter of the bound (and one at a
         # time: the caller's lock), so under a stream of changes the medians stay within
         # the bound while a busy question costs a refresh every few seconds, not all the time.
@@ -327,6 +332,21 @@ def _with_shared_recency(question: Question, crowd: Crowd | None, cache: CrowdCa
     if cache.local is not None and cache.local_seconds > 0:
         cache.local.set(_local_key(question.id, crowd.version), crowd, cache.local_seconds)
     return crowd
+
+
+_computing: dict[int, threading.Lock] = {}
+_computing_guard = threading.Lock()
+
+
+def _refresh_here(question: Question, crowd: Crowd, cache: CrowdCache, waited: bool) -> Crowd:
+    """refresh() on the request path, by one thread of the process at a time per question:
+    the others wait for it, then look again (and most often serve what it kept)."""
+    if waited:
+        return refresh(question, cache)
+    with _computing_guard:
+        lock = _computing.setdefault(question.id, threading.Lock())
+    with lock:
+        return _with_shared_recency(question, crowd, cache, waited=True)
 
 
 def counts_at(scenario_ids: Iterable[int], t: datetime) -> dict[int, dict[int, int]]:

@@ -20,6 +20,7 @@ from ..services.visibility import CrowdVisibility, crowd_visibility
 from .identity import current_moderator, current_reader
 
 EXTENSION = "predictions_crowd"
+_CREATING = threading.Lock()
 # The most a recency refresh may take before another may start (a worker died meanwhile).
 REFRESH_LOCK_SECONDS = 60
 # The aggregate's crowd fields (SPEC §7), absent from a scenario's row while its crowd is hidden.
@@ -44,19 +45,25 @@ CROWD_FIELDS = (
 def _caches() -> dict:
     caches = current_app.extensions.get(EXTENSION)
     if caches is None:
-        config = current_app.config
-        app = current_app._get_current_object()
-        caches = {
-            # Recency medians per question and version (Redis: shared by every worker).
-            "recency": make_cache(config.get("REDIS_URL"), config["AGGREGATE_CACHE_PREFIX"]),
-            # Completed days: each worker keeps those it has read (stored, or computed when
-            # `aggregates snapshot` has not stored them yet; a read never stores them).
-            "past": MemoryCache(max_entries=256, as_json=False),
-            # Whole crowds per question and version.
-            "now": MemoryCache(max_entries=256, as_json=False),
-        }
-        caches["refresh_later"] = lambda question_id: _refresh_later(app, caches, question_id)
-        current_app.extensions[EXTENSION] = caches
+        with _CREATING:  # threaded workers: one set of caches per process
+            caches = current_app.extensions.get(EXTENSION) or _create_caches()
+    return caches
+
+
+def _create_caches() -> dict:
+    config = current_app.config
+    app = current_app._get_current_object()
+    caches = {
+        # Recency medians per question and version (Redis: shared by every worker).
+        "recency": make_cache(config.get("REDIS_URL"), config["AGGREGATE_CACHE_PREFIX"]),
+        # Completed days: each worker keeps those it has read (stored, or computed when
+        # `aggregates snapshot` has not stored them yet; a read never stores them).
+        "past": MemoryCache(max_entries=256, as_json=False),
+        # Whole crowds per question and version.
+        "now": MemoryCache(max_entries=256, as_json=False),
+    }
+    caches["refresh_later"] = lambda question_id: _refresh_later(app, caches, question_id)
+    current_app.extensions[EXTENSION] = caches
     return caches
 
 
