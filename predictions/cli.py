@@ -17,6 +17,7 @@ from .services import comments as comment_service
 from .services import health, resolution
 from .services import moderators as moderators_service
 from .services import questions as question_service
+from .web.writes import committed
 
 questions_cli = AppGroup("questions", help="Load, list, open and close questions.")
 
@@ -152,8 +153,11 @@ def resolve_command(slug: str, key: str, outcome: str, note: str, moderator_name
         if moderator is None or not moderator.is_active or not moderator.is_admin:
             raise click.ClickException(f"{moderator_name!r} is not an active admin")
     previous = scenario.outcome
-    action = resolution.resolve(scenario, outcome, moderator, note, audit_note=f"CLI: {note}")
-    db.session.commit()
+    # As the web's writes do: on SQLite it queues with the service's writers for the lock
+    # (a transaction that read first would otherwise be refused it under their traffic).
+    action = committed(
+        lambda: resolution.resolve(scenario, outcome, moderator, note, audit_note=f"CLI: {note}")
+    )
     if action is None:
         click.echo(f"{slug} {key}: unchanged ({outcome})")
     elif previous is None:
