@@ -78,13 +78,8 @@ def live_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     stop_server(process)
 
 
-@pytest.fixture
-def server_factory() -> Iterator[Callable[..., str]]:
-    """start(env, workers=2) -> base URL, for tests that need their own server(s).
-
-    Prepare the database first (server.prepare_database); every server started is stopped when
-    the test ends.
-    """
+def servers() -> Iterator[Callable[..., str]]:
+    """start(env, workers=2) -> base URL; every server started is stopped at the end."""
     started = []
 
     def start(env: dict[str, str], workers: int = 2) -> str:
@@ -95,6 +90,18 @@ def server_factory() -> Iterator[Callable[..., str]]:
     yield start
     for process in started:
         stop_server(process)
+
+
+@pytest.fixture
+def server_factory() -> Iterator[Callable[..., str]]:
+    """Servers of a test's own (prepare the database first: server.prepare_database)."""
+    yield from servers()
+
+
+@pytest.fixture(scope="module")
+def server_factory_module() -> Iterator[Callable[..., str]]:
+    """The same for a module's servers."""
+    yield from servers()
 
 
 @pytest.fixture(scope="session")

@@ -42,8 +42,6 @@ from .server import (
     app_env,
     prepare_database,
     run_flask,
-    start_server,
-    stop_server,
 )
 
 pytestmark = pytest.mark.e2e
@@ -99,21 +97,6 @@ def deployment(
         machines = 2 if kind == "postgresql" else 1
         urls = [server_factory_module(env, workers=2) for _ in range(machines)]
         yield Deployment(urls, url, env, token)
-
-
-@pytest.fixture(scope="module")
-def server_factory_module() -> Iterator:
-    """Like conftest's server_factory, for a module's servers."""
-    started = []
-
-    def start(env: dict[str, str], workers: int = 2) -> str:
-        process, base_url = start_server(env, workers=workers)
-        started.append(process)
-        return base_url
-
-    yield start
-    for process in started:
-        stop_server(process)
 
 
 @dataclass(frozen=True)
