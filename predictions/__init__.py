@@ -53,6 +53,7 @@ def finish_config(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from .extensions import csrf, db, limiter, migrate
+    from .web import limit_storage  # noqa: F401  registers sqlite:/// with `limits`
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))

@@ -13,8 +13,9 @@ import pytest
 import redis
 
 from predictions import config, create_app
-from predictions.extensions import SQLiteLimitStorage, db
+from predictions.extensions import db
 from predictions.services import questions, resolution
+from predictions.web.limit_storage import SQLiteLimitStorage
 
 from ..conftest import table_counts, write_statements
 from .commenting import SLUG, Commenter, add_comment, new_commenter
@@ -375,7 +376,7 @@ def test_sqlite_storage_opens_a_new_window_when_the_last_one_ran_out(tmp_path, c
 # Run in processes of their own: they keep real time, which the stopped clock here does not.
 COUNT_IN = """
 import sys, threading
-from predictions.extensions import SQLiteLimitStorage
+from predictions.web.limit_storage import SQLiteLimitStorage
 storage = SQLiteLimitStorage("sqlite:///" + sys.argv[1])
 def count():
     for _ in range(100):
