@@ -21,10 +21,10 @@ RESTART_TIMEOUT = 20.0  # seconds for the master to replace killed workers
 
 
 def documented(setting: str) -> str:
-    """A setting's default as the README's table states it."""
-    readme = (PROJECT_ROOT / "README.md").read_text()
-    match = re.search(rf"^\| `{setting}` \| `([^`]+)` \|", readme, re.MULTILINE)
-    assert match, f"{setting} is not in the README's tables"
+    """A setting's default as the documentation's tables (docs/*.md) state it."""
+    docs = "\n".join(path.read_text() for path in sorted((PROJECT_ROOT / "docs").glob("*.md")))
+    match = re.search(rf"^\| `{setting}` \| `([^`]+)` \|", docs, re.MULTILINE)
+    assert match, f"{setting} is not in the documentation's tables"
     return match.group(1)
 
 
