@@ -42,7 +42,8 @@ def use_wal(connection: sqlite3.Connection, timeout: float = 5.0) -> None:
     to `timeout` seconds, and skipped when the file is already in WAL mode.
     """
     deadline = time.monotonic() + timeout
-    while connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+    # An in-memory database keeps journal_mode "memory" whatever it is asked: nothing to switch.
+    while connection.execute("PRAGMA journal_mode").fetchone()[0].lower() not in {"wal", "memory"}:
         try:
             connection.execute("PRAGMA journal_mode=WAL")
         except sqlite3.OperationalError as error:
@@ -68,6 +69,20 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     # pysqlite would BEGIN only before the first write, leaving earlier reads outside the
     # transaction; SQLAlchemy's recipe: no implicit BEGIN, we emit it in _begin_sqlite.
     dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "handle_error")
+def _drop_read_only_sqlite(context) -> None:
+    """A connection that SQLite opened read-only (its file could not be written when it was
+    opened) stays read-only after the disk is writable again: drop it, not the whole pool, and
+    the next checkout opens the file afresh."""
+    error = context.original_exception
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if isinstance(error, sqlite3.OperationalError) and name.startswith(
+        ("SQLITE_READONLY", "SQLITE_CANTOPEN")
+    ):
+        context.is_disconnect = True
+        context.invalidate_pool_on_disconnect = False
 
 
 @event.listens_for(Engine, "begin")
