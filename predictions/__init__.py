@@ -45,6 +45,11 @@ def finish_config(app: Flask) -> None:
     app.config.setdefault(
         "RATELIMIT_STORAGE_URI", config.ratelimit_storage_uri(app.config, app.instance_path)
     )
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        # A Redis that hangs costs a request one second, then web/limits counts in memory.
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 1, "socket_connect_timeout": 1}
+        )
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(app.config)
     window = timedelta(seconds=app.config["COMMENT_EDIT_WINDOW_SECONDS"])
     app.config["COMMENT_EDIT_WINDOW"] = window

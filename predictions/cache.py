@@ -2,16 +2,19 @@
 a dictionary in the process.
 
 It holds what is costly to compute and may lag a few seconds (the recency medians); values
-are JSON, so both backends hand back the same types.
+are JSON, so both backends hand back the same types. When Redis fails, each process keeps its
+values in memory for a while (FallbackCache): the cache is an optimisation, never a dependency.
 """
 
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 
 MISSING = object()
+logger = logging.getLogger(__name__)
 
 
 class MemoryCache:
@@ -80,11 +83,15 @@ class MemoryCache:
 class RedisCache:
     """The same interface on Redis, so every worker and machine sees one value."""
 
-    def __init__(self, url: str, prefix: str = "predictions:cache:"):
+    def __init__(self, url: str, prefix: str = "predictions:cache:", timeout: float = 1.0):
         import redis
 
-        self._redis = redis.Redis.from_url(url)
+        # A Redis that hangs costs a request `timeout` seconds, then FallbackCache takes over.
+        self._redis = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
         self._prefix = prefix
+        self.errors: tuple[type[Exception], ...] = (redis.RedisError,)
 
     def get(self, key: str) -> object:
         """The value stored under key, or MISSING when absent or expired."""
@@ -115,6 +122,54 @@ class RedisCache:
             self._redis.delete(*keys)
 
 
-def make_cache(redis_url: str | None, prefix: str = "predictions:cache:"):
-    """Redis when a URL is configured, else memory."""
-    return RedisCache(redis_url, prefix) if redis_url else MemoryCache()
+class FallbackCache:
+    """A shared cache that, while it fails, is replaced by one in this process's memory.
+
+    After a failure it is tried again `retry_seconds` later. Meanwhile each worker keeps its
+    own values (and its own refresh locks), which costs some repeated work, never a wrong
+    answer: every value is keyed by what it depends on.
+    """
+
+    def __init__(self, shared: RedisCache, retry_seconds: float = 5.0):
+        self._shared = shared
+        self._local = MemoryCache()
+        self._retry_seconds = retry_seconds
+        self._down_until = 0.0
+
+    def _call(self, method: str, *args):
+        if time.monotonic() >= self._down_until:
+            try:
+                return getattr(self._shared, method)(*args)
+            except self._shared.errors as error:
+                self._down_until = time.monotonic() + self._retry_seconds
+                logger.warning(
+                    "Shared cache unreachable (%s); this process caches in memory for %g s",
+                    type(error).__name__,
+                    self._retry_seconds,
+                )
+        return getattr(self._local, method)(*args)
+
+    def get(self, key: str) -> object:
+        return self._call("get", key)
+
+    def set(self, key: str, value: object, seconds: float) -> None:
+        self._call("set", key, value, seconds)
+
+    def add(self, key: str, value: object, seconds: float) -> bool:
+        return self._call("add", key, value, seconds)
+
+    def delete(self, key: str) -> None:
+        self._call("delete", key)
+
+    def clear(self) -> None:
+        self._local.clear()
+        self._call("clear")
+
+
+def make_cache(
+    redis_url: str | None, prefix: str = "predictions:cache:", retry_seconds: float = 5.0
+):
+    """Redis (falling back to memory while it fails) when a URL is configured, else memory."""
+    if not redis_url:
+        return MemoryCache()
+    return FallbackCache(RedisCache(redis_url, prefix), retry_seconds)

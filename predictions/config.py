@@ -22,6 +22,7 @@ ENVIRONMENT_SETTINGS = {
     "AGGREGATE_CACHE_SECONDS": float,
     "CROWD_CACHE_SECONDS": float,
     "AGGREGATE_CACHE_PREFIX": str,
+    "FALLBACK_RETRY_SECONDS": float,
     "TRUSTED_PROXIES": int,
     "MAX_CONTENT_LENGTH": int,
     "FRAME_ANCESTORS": str,
@@ -98,6 +99,9 @@ class Defaults:
     # Recompute a lagging recency median in a thread of the worker (in-process tests: at once).
     CROWD_REFRESH_IN_BACKGROUND = True
     AGGREGATE_CACHE_PREFIX = "predictions:cache:"
+    # After Redis (or the rate-limit file) fails, each worker counts limits and caches in its
+    # own memory for this long before trying it again.
+    FALLBACK_RETRY_SECONDS = 5.0
 
 
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:

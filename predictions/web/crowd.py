@@ -55,7 +55,11 @@ def _create_caches() -> dict:
     app = current_app._get_current_object()
     caches = {
         # Recency medians per question and version (Redis: shared by every worker).
-        "recency": make_cache(config.get("REDIS_URL"), config["AGGREGATE_CACHE_PREFIX"]),
+        "recency": make_cache(
+            config.get("REDIS_URL"),
+            config["AGGREGATE_CACHE_PREFIX"],
+            config["FALLBACK_RETRY_SECONDS"],
+        ),
         # Completed days: each worker keeps those it has read (stored, or computed when
         # `aggregates snapshot` has not stored them yet; a read never stores them).
         "past": MemoryCache(max_entries=256, as_json=False),

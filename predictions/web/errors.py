@@ -82,12 +82,16 @@ def answer(error: HTTPException):
 
 
 def handle_database_unavailable(error: OperationalError):
-    """A locked SQLite file or an unreachable server: 503 with Retry-After, never a 500."""
+    """A locked or unwritable SQLite file, an unreachable server: 503 with Retry-After, never
+    a 500, and nothing of the request stored (it is rolled back)."""
     rollback()
-    current_app.logger.warning("Database unavailable: %s", type(error.orig).__name__)
+    # SQLite names the cause (SQLITE_BUSY, SQLITE_READONLY, SQLITE_IOERR_WRITE, SQLITE_FULL…).
+    cause = getattr(error.orig, "sqlite_errorname", None) or type(error.orig).__name__
+    current_app.logger.warning("Database unavailable: %s", cause)
     return answer(
         ServiceUnavailable(
-            "The database is busy or unreachable; please try again in a moment.",
+            "The database is busy, unreachable or cannot be written just now; nothing was "
+            "saved. Please try again in a moment.",
             retry_after=DATABASE_RETRY_SECONDS,
         )
     )

@@ -49,7 +49,15 @@ class SQLiteLimitStorage(Storage):
                 "count INTEGER NOT NULL, expires_at REAL NOT NULL) WITHOUT ROWID"
             )
             local.connection, local.pid = connection, os.getpid()
-        return local.connection.execute(sql, params).fetchall()
+        try:
+            return local.connection.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as error:
+            # Opened while the file could not be written, a connection stays read-only: the
+            # next call opens it again.
+            if (getattr(error, "sqlite_errorname", "") or "").startswith("SQLITE_READONLY"):
+                local.connection.close()
+                local.pid = None
+            raise
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()

@@ -5,7 +5,8 @@ anything: a refused or mistyped submission costs nothing, and a request the limi
 written nothing. Limits are strings from the config ("1 per 15 seconds;20 per day"); the
 counters live in the storage Flask-Limiter was given (`RATELIMIT_STORAGE_URI`: Redis when
 `REDIS_URL` is set, else a SQLite file all workers share; see config.ratelimit_storage_uri),
-under `RATELIMIT_KEY_PREFIX`.
+under `RATELIMIT_KEY_PREFIX`. While that storage fails (Redis stopped, the file unwritable), each
+worker counts in its own memory (`CountingFallback`) rather than refuse or fail the request.
 """
 
 import math
@@ -15,6 +16,9 @@ from dataclasses import dataclass
 
 from flask import after_this_request, current_app
 from limits import RateLimitItem, parse_many
+from limits.errors import StorageError
+from limits.storage import MemoryStorage
+from limits.strategies import RateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from ..extensions import limiter
@@ -72,19 +76,70 @@ def spend(actions: Iterable[str], visitor: Visitor) -> None:
         if action.ip_setting:
             for item in parse_many(current_app.config[action.ip_setting]):
                 checks.append((item, (prefix, name, "ip", ip_key), action.message))
-    strategy = limiter.limiter
+    refusal = _counting_fallback().count(lambda strategy: _refusal(strategy, checks))
+    if refusal is not None:
+        message, wait, item, reset_at = refusal
+        announce(item, reset_at)
+        raise RateLimited(message, wait)
+
+
+def _refusal(strategy: RateLimiter, checks: list) -> tuple | None:
+    """Count every check, or none when one is spent: then (message, wait, item, reset_at)."""
     breached = [check for check in checks if not strategy.test(check[0], *check[1])]
     if not breached:
         # Another request may have spent the last unit between test and hit.
         breached = [check for check in checks if not strategy.hit(check[0], *check[1])]
-    if breached:
-        now = time.time()
-        wait, item = max(
-            ((seconds_to_wait(strategy, item, key, now), item) for item, key, _ in breached),
-            key=lambda pair: pair[0],
-        )
-        announce(item, int(now + wait))
-        raise RateLimited(breached[0][2], wait)
+    if not breached:
+        return None
+    now = time.time()
+    wait, item = max(
+        ((seconds_to_wait(strategy, item, key, now), item) for item, key, _ in breached),
+        key=lambda pair: pair[0],
+    )
+    return breached[0][2], wait, item, int(now + wait)
+
+
+class CountingFallback:
+    """Counts in the limiter's storage; after it failed, for `retry_seconds`, in this process.
+
+    A stopped Redis (or an unwritable counter file) must not stop the forecasts, nor let them
+    through uncounted: the limits then hold per worker process, as they would with `memory://`,
+    until the storage answers again.
+    """
+
+    def __init__(self, retry_seconds: float):
+        self.retry_seconds = retry_seconds
+        self.down_until = 0.0
+        self.memory: RateLimiter | None = None
+
+    def count(self, job):
+        if time.monotonic() >= self.down_until:
+            try:
+                return job(limiter.limiter)
+            except (StorageError, *_storage_errors()) as error:
+                self.down_until = time.monotonic() + self.retry_seconds
+                current_app.logger.warning(
+                    "Rate-limit storage unreachable (%s); counting in this process for %g s",
+                    type(error).__name__,
+                    self.retry_seconds,
+                )
+        if self.memory is None:
+            self.memory = type(limiter.limiter)(MemoryStorage())
+        return job(self.memory)
+
+
+def _storage_errors() -> tuple[type[Exception], ...]:
+    """What the limiter's storage raises when it fails (a type or a tuple, by storage)."""
+    errors = limiter.storage.base_exceptions
+    return errors if isinstance(errors, tuple) else (errors,)
+
+
+def _counting_fallback() -> CountingFallback:
+    extensions = current_app.extensions
+    if "predictions_counting_fallback" not in extensions:
+        retry = float(current_app.config["FALLBACK_RETRY_SECONDS"])
+        extensions.setdefault("predictions_counting_fallback", CountingFallback(retry))
+    return extensions["predictions_counting_fallback"]
 
 
 def seconds_to_wait(strategy, item: RateLimitItem, key: tuple[str, ...], now: float) -> int:

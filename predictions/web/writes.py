@@ -32,7 +32,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app, g, has_app_context, request
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import SQLITE_BEGIN_OPTION, db
 
@@ -67,8 +67,8 @@ def committed(
     # spares a second connection checkout.
     reads_inside = then is not None and not one_writer_at_a_time()
     for attempt in range(1, attempts + 1):
-        _begin_writes()
         try:
+            _begin_writes()
             result = work()
             answer = then(result) if reads_inside else None
             _commit_keeping_rows()
@@ -77,6 +77,11 @@ def committed(
             if attempt == attempts:
                 raise
             current_app.logger.info("Write lost a race (attempt %d); redoing it", attempt)
+        except OperationalError as error:
+            db.session.rollback()
+            if attempt == attempts or not _on_read_only_connection(error):
+                raise
+            current_app.logger.warning("Connection opened read-only was dropped; redoing the write")
         except Exception:
             # A refusal (a DomainError) leaves nothing half-written, so a page may catch it
             # and render its form again.
@@ -87,6 +92,14 @@ def committed(
                 return result
             return answer if reads_inside else then(result)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _on_read_only_connection(error: OperationalError) -> bool:
+    """SQLite refused a write on a connection it had opened read-only, while its file could
+    not be written; extensions.py has dropped it, so a fresh one may succeed. Nothing was
+    written, so redoing is safe (a lost connection elsewhere may have committed: no redo)."""
+    name = getattr(error.orig, "sqlite_errorname", "") or ""
+    return error.connection_invalidated and name.startswith("SQLITE_READONLY")
 
 
 def one_writer_at_a_time() -> bool:

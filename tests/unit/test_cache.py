@@ -1,10 +1,11 @@
 """The recency cache: expiry in memory, and the same behaviour on Redis when one answers."""
 
+import socket
 import uuid
 
 import pytest
 
-from predictions.cache import MISSING, MemoryCache, RedisCache
+from predictions.cache import MISSING, MemoryCache, RedisCache, make_cache
 
 
 class Clock:
@@ -63,3 +64,20 @@ def test_a_lock_taken_with_add_is_free_again_once_deleted():
         one.delete("refreshing:1")
         assert two.add("refreshing:1", 1, 60)
         one.clear()
+
+
+def test_a_shared_cache_that_fails_is_replaced_by_memory_without_an_error(caplog):
+    with socket.socket() as sock:  # a port where nothing listens: Redis "stopped"
+        sock.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    cache = make_cache(dead, "predictions-test:", retry_seconds=60)
+    cache.set("recency:1", 61.0, 30)
+    assert cache.get("recency:1") == 61.0  # kept in this process meanwhile
+    assert cache.add("refreshing:1", 1, 60)
+    assert not cache.add("refreshing:1", 1, 60)
+    cache.clear()
+    assert cache.get("recency:1") is MISSING
+    # One warning for the outage, not one per call.
+    assert [r.message for r in caplog.records].count(
+        "Shared cache unreachable (ConnectionError); this process caches in memory for 60 s"
+    ) == 1

@@ -345,6 +345,12 @@ def test_workers_counting_in_one_sqlite_file_share_the_limit_exactly(tmp_path):
     assert new_readers_accepted(sqlite_app(path, "5 per day"), 2) == 0
 
 
+def test_limits_count_in_memory_while_their_storage_fails(tmp_path):
+    app = sqlite_app(tmp_path / "missing" / "rate-limits.db", "3 per day")  # cannot be opened
+    # Counted in the worker's memory instead: never a 500, and the limit still holds.
+    assert new_readers_accepted(app, 4) == 3
+
+
 def test_moderator_logins_counted_by_two_workers_stop_at_five(tmp_path):
     path = tmp_path / "rate-limits.db"
     first, second = sqlite_app(path), sqlite_app(path)
