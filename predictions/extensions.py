@@ -42,7 +42,8 @@ def use_wal(connection: sqlite3.Connection, timeout: float = 5.0) -> None:
     to `timeout` seconds, and skipped when the file is already in WAL mode.
     """
     deadline = time.monotonic() + timeout
-    while connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+    # An in-memory database keeps journal_mode "memory" whatever it is asked: nothing to switch.
+    while connection.execute("PRAGMA journal_mode").fetchone()[0].lower() not in {"wal", "memory"}:
         try:
             connection.execute("PRAGMA journal_mode=WAL")
         except sqlite3.OperationalError as error:
