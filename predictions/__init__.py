@@ -88,12 +88,13 @@ def register_login_manager(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import api, health, moderation, pages
+    from .web import api, api_docs, health, moderation, pages
 
     pages.init_app(app)
     health.init_app(app)
     moderation.init_app(app)
     api.init_app(app)
+    api_docs.init_app(app)
 
 
 def register_bench_reference(app: Flask) -> None:

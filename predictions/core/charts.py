@@ -36,37 +36,37 @@ DASH = "6 4"
 BAR_PAINT = {"fill": BAR_FILL, "stroke": BAR_STROKE, "stroke-width": 1}
 BAND_PAINT = {"fill": CROWD_COLOUR, "fill-opacity": BAND_OPACITY}
 
-# viewBox units. The SVG is width="100%" with no height, so it scales to the column; 400 units
-# wide keeps the labels legible on phones.
+# viewBox units. The SVG is width="100%" with no height, so it scales to the column. On a 360 px
+# phone the chart is about 310 px wide (scale 0.78): text of 16 units still shows at 12 CSS px.
 WIDTH = 400
-FONT_SIZE = 11  # axis ticks, legend
-LABEL_FONT_SIZE = 12  # marker labels, notes
+FONT_SIZE = 16  # axis ticks, legend
+LABEL_FONT_SIZE = 16  # marker labels (bold), notes
 # Average advance width of a glyph in em, a little generous for system sans-serif fonts: used
 # to keep labels inside the viewBox and apart from each other without measuring text.
 CHAR_WIDTH_EM = 0.62
 LABEL_GAP = 6  # minimum horizontal room between two marker labels on the same row
 
 # Histogram layout (viewBox units).
-HIST_HEIGHT = 216
-HIST_LEFT = 34
-HIST_RIGHT = 384
-HIST_TOP = 42
-HIST_BOTTOM = 168
-HIST_LABEL_ROWS = (34, 18)  # text baselines: the usual row, then the row for an offset label
-HIST_TICK_LABEL_Y = HIST_BOTTOM + 16
+HIST_HEIGHT = 232
+HIST_LEFT = 44
+HIST_RIGHT = 372  # room for the centred "100 %" under the last tick
+HIST_TOP = 52
+HIST_BOTTOM = 174
+HIST_LABEL_ROWS = (42, 22)  # text baselines: the usual row, then the row for an offset label
+HIST_TICK_LABEL_Y = HIST_BOTTOM + 20
 HIST_LEGEND_Y = HIST_HEIGHT - 12
 
 # Trend layout (viewBox units).
-TREND_HEIGHT = 228
-TREND_LEFT = 40
+TREND_HEIGHT = 236
+TREND_LEFT = 56
 TREND_RIGHT = 384
 TREND_TOP = 12
-TREND_BOTTOM = 180
-TREND_TICK_LABEL_Y = TREND_BOTTOM + 16
+TREND_BOTTOM = 184
+TREND_TICK_LABEL_Y = TREND_BOTTOM + 20
 TREND_LEGEND_Y = TREND_HEIGHT - 12
 TREND_GRID = (0, 25, 50, 75, 100)
 TREND_MAX_HOVER_POINTS = 60  # beyond this many points, no per-point hover circles (size)
-MIN_TICK_GAP = 70  # viewBox units between an inner date label and the start/end labels
+MIN_TICK_GAP = 90  # viewBox units between an inner date label and the start/end labels
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Every id starts with the caller's prefix, so several charts can share a page.
@@ -463,15 +463,26 @@ def _date_ticks(first: datetime, last: datetime) -> list[tuple[float, str, str]]
             (TREND_RIGHT, _date_label(last, clock=True), "end"),
         ]
     year = first.year != last.year
-    ticks = [(float(TREND_LEFT), _date_label(first, year=year), "start")]
+    start, end = _date_label(first, year=year), _date_label(last, year=year)
+    # An inner label keeps clear of the start and end labels (and of MIN_TICK_GAP).
+    free_left = TREND_LEFT + _text_width(start, FONT_SIZE) + LABEL_GAP
+    free_right = TREND_RIGHT - _text_width(end, FONT_SIZE) - LABEL_GAP
+    ticks = [(float(TREND_LEFT), start, "start")]
     step = _nice_day_step(days)
     midnight = datetime.combine(first.date() + timedelta(days=1), time(), tzinfo=first.tzinfo)
     while midnight < last:
         x = x_of(midnight)
-        if x - TREND_LEFT >= MIN_TICK_GAP and TREND_RIGHT - x >= MIN_TICK_GAP:
-            ticks.append((x, _date_label(midnight, year=year), "middle"))
+        label = _date_label(midnight, year=year)
+        half = _text_width(label, FONT_SIZE) / 2
+        if (
+            x - TREND_LEFT >= MIN_TICK_GAP
+            and TREND_RIGHT - x >= MIN_TICK_GAP
+            and x - half >= free_left
+            and x + half <= free_right
+        ):
+            ticks.append((x, label, "middle"))
         midnight += timedelta(days=step)
-    ticks.append((float(TREND_RIGHT), _date_label(last, year=year), "end"))
+    ticks.append((float(TREND_RIGHT), end, "end"))
     return ticks
 
 

@@ -57,12 +57,14 @@ def app_env(database_url: str, **settings: str) -> dict[str, str]:
     return env
 
 
-def run_flask(env: dict[str, str], *args: str) -> str:
-    """Run ``flask --app predictions <args>`` in the project; its output, or ServerError."""
+def run_flask(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    """Run ``flask --app predictions <args>`` in the project (``stdin`` as its input); its
+    output, or ServerError."""
     result = subprocess.run(
         [*_command("flask", "flask"), "--app", "predictions", *args],
         cwd=PROJECT_ROOT,
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=60,

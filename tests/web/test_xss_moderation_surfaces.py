@@ -156,9 +156,9 @@ def test_ban_notes_are_shown_inert_in_the_audit_log(app, moderator):
             data={"reason": "other", "note": payload[:NOTE_MAX]},
         )
     html = moderator.client.get("/moderation/audit?action=ban")
-    assert html.get_data(as_text=True).count('<td class="mod-action"><code>ban</code>') == len(
-        PAYLOADS
-    )
+    assert html.get_data(as_text=True).count(
+        '<td class="mod-action" data-label="Action"><code>ban</code>'
+    ) == len(PAYLOADS)
     assert_inert(html)
 
 

@@ -14,7 +14,7 @@ from .schemas import AggregateSchema, HistoryQuerySchema, HistorySchema
 blp = api_blueprint(
     "aggregates",
     __name__,
-    "The crowd against the article (each scenario hidden until you forecast it, SPEC §4)",
+    "The crowd against the article (each scenario hidden until you forecast it)",
 )
 
 
@@ -38,7 +38,15 @@ def _rows(question: Question, crowds: list[ScenarioCrowd] | None, visibility) ->
 class Aggregate(MethodView):
     @blp.response(200, AggregateSchema)
     def get(self, slug: str):
-        """The crowd now per scenario; a scenario's crowd fields are absent while it is hidden."""
+        """Read the crowd's forecast.
+
+        Per scenario: the article's baseline and, where you may see it, the crowd's
+        median (the headline), mean, geometric mean of odds, quartiles, recency-weighted
+        and extremized aggregates, the difference from the article and the 20-bin
+        histogram, all in percent. A scenario's crowd stays hidden until you have
+        forecast it and enough readers have (the number of forecasters always shows);
+        `hidden_reason` says why. Moderators and closed questions see everything.
+        """
         question = question_or_404(slug)
         visibility = crowd.visibility(question)
         crowds = crowd.current(question) if visibility.any_visible else None
@@ -51,8 +59,12 @@ class AggregateHistory(MethodView):
     @blp.arguments(HistoryQuerySchema, location="query")
     @blp.response(200, HistorySchema)
     def get(self, args: dict, slug: str):
-        """The crowd after each past UTC day and now; ?at= for one instant. Each scenario is
-        hidden like in the aggregate; `points` is absent while every scenario is."""
+        """Read the crowd's history.
+
+        The crowd's aggregate at the end of each past UTC day and now, or at one instant
+        with `?at=` (ISO 8601). Each scenario is hidden as in the current aggregate;
+        `points` is absent while every scenario is.
+        """
         question = question_or_404(slug)
         at = args["at"]
         if at is not None and at > utcnow():

@@ -55,7 +55,12 @@ class QuestionComments(MethodView):
     @blp.arguments(CommentListQuerySchema, location="query")
     @blp.response(200, CommentListSchema)
     def get(self, args: dict, slug: str):
-        """Published comments, 20 top-level ones a page, each with its published replies."""
+        """List the comments.
+
+        Published comments on the question, 20 top-level comments a page (`?page=`,
+        `?sort=newest|oldest`), each with its published replies. A comment's snapshot of
+        its author's forecasts is crowd data, shown only where you may see the crowd.
+        """
         question = question_or_404(slug)
         page = comments.public_page(
             question, args["page"], args["sort"], current_app.config["COMMENT_PAGE_SIZE"]
@@ -72,7 +77,13 @@ class QuestionComments(MethodView):
     @blp.response(201, CommentCreatedSchema, description="Published")
     @blp.alt_response(202, schema=CommentCreatedSchema, description="Awaiting review")
     def post(self, data: dict, slug: str):
-        """Comment or reply; 201 when published at once, 202 while it awaits review."""
+        """Post a comment or a reply.
+
+        Plain text up to 2,000 characters, optionally replying to a top-level comment
+        (`parent_id`) and with a display name. 201 when it is published at once, 202
+        while it waits for a moderator. The first call without a token or cookie creates
+        a reader and returns its `reader_token` once.
+        """
         question = question_or_404(slug)
         posted = send_comment(question, data["body"], data["display_name"], data["parent_id"])
         result = comment_json(posted.comment, crowd.visibility(question, posted.reader))
@@ -86,7 +97,11 @@ class CommentDetail(MethodView):
     @blp.arguments(CommentEditSchema)
     @blp.response(200, CommentSchema)
     def patch(self, data: dict, comment_id: int):
-        """Change one's own comment within 10 minutes; a published one waits for review again."""
+        """Edit your comment.
+
+        Changes the text of your own comment within 10 minutes of posting it. A
+        published comment goes back to the moderators for review.
+        """
         comment = comment_or_404(comment_id, hide_deleted=True)
         reader = reader_or_401("change a comment")
         window = current_app.config["COMMENT_EDIT_WINDOW"]
@@ -98,7 +113,10 @@ class CommentDetail(MethodView):
 
     @blp.response(204)
     def delete(self, comment_id: int):
-        """Delete one's own comment within 10 minutes."""
+        """Delete your comment.
+
+        Deletes your own comment within 10 minutes of posting it.
+        """
         comment = comment_or_404(comment_id, hide_deleted=True)
         reader = reader_or_401("change a comment")
         window = current_app.config["COMMENT_EDIT_WINDOW"]
@@ -110,7 +128,13 @@ class CommentFlags(MethodView):
     @blp.arguments(FlagInputSchema)
     @blp.response(201, FlagSchema)
     def post(self, data: dict, comment_id: int):
-        """Flag a published comment for the moderators (once per reader and comment)."""
+        """Flag a comment.
+
+        Reports a published comment to the moderators with a reason (spam, abuse, hate,
+        off-topic or other) and optional details. One flag per reader and comment: a
+        second answers 409. Three flags from different readers put the comment in the
+        moderators' Reported queue.
+        """
         comment = comment_or_404(comment_id, hide_deleted=True)
         flagged = send_flag(comment, data["reason"], data["details"])
         flag = flagged.flag

@@ -49,7 +49,15 @@ class Forecasts(MethodView):
     @blp.arguments(ForecastInputSchema)
     @blp.response(201, ForecastResultSchema)
     def post(self, data: dict, slug: str):
-        """Give or update probabilities; the first call without identity creates a reader."""
+        """Give or update your forecast.
+
+        Send a whole percent (1–99) for any or all scenarios, optionally with a comment
+        and a display name. A new number for a scenario replaces your previous one (the
+        history keeps it). The answer compares your numbers with the article's and, on
+        scenarios whose crowd you may now see, with the crowd's median. The first call
+        without a token or cookie creates a reader and returns its `reader_token` once:
+        keep it. A closed question answers 409.
+        """
         question = open_question_or_409(slug)
         keys = [s.key for s in question.scenarios]
         accepted, errors = check_probabilities(data["probabilities"], keys)
@@ -107,7 +115,9 @@ class MyForecasts(MethodView):
     @documents_errors(blp, 401, 404)
     @blp.response(200, MineSchema)
     def get(self, slug: str):
-        """The reader's active forecasts and their history, oldest first.
+        """Read your forecasts.
+
+        Your active forecast per scenario and your whole history, oldest first.
 
         Without any identity both lists are empty (a new visitor); an unknown token is a 401.
         """
@@ -117,7 +127,12 @@ class MyForecasts(MethodView):
     @blp.arguments(WithdrawQuerySchema, location="query")
     @blp.response(200, MineSchema)
     def delete(self, args: dict, slug: str):
-        """Withdraw the reader's forecasts (all, or ?scenario=<key>)."""
+        """Withdraw your forecasts.
+
+        Withdraws all your standing forecasts on the question, or only one scenario's
+        with `?scenario=<key>`. They stop counting in the crowd; your history keeps
+        them.
+        """
         question = open_question_or_409(slug)
         reader = reader_or_401("withdraw")
         key = args["scenario"]

@@ -26,7 +26,7 @@ from .moderation_schemas import (
 blp = api_blueprint(
     "moderation_api",
     __name__,
-    "Moderation (a moderator's session with CSRF, or a mod_ API token)",
+    "Queues, decisions, bans and exports, for moderators (a moderator's token, or their session)",
     first=require_api_moderator,
 )
 
@@ -36,7 +36,12 @@ class Queue(MethodView):
     @blp.arguments(QueueQuerySchema, location="query")
     @blp.response(200, QueuePageSchema)
     def get(self, args: dict):
-        """A moderation queue, oldest first, with reason codes, flags and the author's record."""
+        """Read a moderation queue.
+
+        One queue (`?status=pending|reported|approved|rejected|withheld`), oldest first,
+        paged. Each comment carries the reasons the checks held it for, its flags and
+        its author's record (pseudonymous reader id, approvals and rejections).
+        """
         page = queues.queue(args["status"], args["page"], args["per_page"])
         return page.envelope(queues.cards(page.items))
 
@@ -47,7 +52,13 @@ class Decision(MethodView):
     @blp.response(200, QueueItemSchema)
     @blp.alt_response(409, description="The comment is no longer in expected_status")
     def post(self, data: dict, comment_id: int):
-        """Approve, reject or mark as spam a comment still in expected_status."""
+        """Decide on a comment.
+
+        Approve, reject or mark as spam one comment. `expected_status` is the state you
+        saw it in: if another moderator decided first, the answer is 409 and nothing
+        changes. A reason is required to reject or mark as spam. Every decision is
+        written to the audit log.
+        """
         comment = comment_or_404(comment_id)
         committed(
             lambda: moderation.decide(
@@ -75,7 +86,12 @@ class Ban(MethodView):
     @blp.response(200, ReaderStandingSchema)
     @blp.alt_response(409, description="The reader is already banned")
     def post(self, data: dict, reader_id: str):
-        """Ban a reader (optionally rejecting their comments); their forecasts stop counting."""
+        """Ban a reader.
+
+        Bans a reader: they can no longer comment, and their forecasts leave the crowd's
+        numbers. With `reject_comments` their waiting and published comments are
+        rejected too. Audited.
+        """
         reader = reader_or_404(reader_id)
         rejected = committed(
             lambda: moderation.ban(
@@ -95,7 +111,11 @@ class Unban(MethodView):
     @blp.response(200, ReaderStandingSchema)
     @blp.alt_response(409, description="The reader is not banned")
     def post(self, data: dict, reader_id: str):
-        """Lift a reader's ban; their standing forecasts count again."""
+        """Lift a reader's ban.
+
+        The reader may comment again and their standing forecasts count in the crowd
+        again. Audited.
+        """
         reader = reader_or_404(reader_id)
         committed(lambda: moderation.unban(reader, api_moderator(), note=data["note"]))
         return Standing(reader)
@@ -116,7 +136,11 @@ def csv_download(slug: str, what: str, header, rows_of) -> Response:
 class ForecastExport(MethodView):
     @blp.response(200, content_type="text/csv", description="One row per forecast")
     def get(self, slug: str):
-        """Every forecast on the question, readers pseudonymised (moderators only)."""
+        """Download the forecasts as CSV.
+
+        Every forecast on the question, withdrawn ones included, with readers under a
+        pseudonym. Cells that a spreadsheet would read as formulas are escaped.
+        """
         return csv_download(slug, "forecasts", exports.FORECAST_HEADER, exports.forecast_rows)
 
 
@@ -124,5 +148,9 @@ class ForecastExport(MethodView):
 class CommentExport(MethodView):
     @blp.response(200, content_type="text/csv", description="One row per comment")
     def get(self, slug: str):
-        """Every comment on the question but deleted ones, readers pseudonymised."""
+        """Download the comments as CSV.
+
+        Every comment on the question except deleted ones, with its status and readers
+        under a pseudonym. Cells that a spreadsheet would read as formulas are escaped.
+        """
         return csv_download(slug, "comments", exports.COMMENT_HEADER, exports.comment_rows)

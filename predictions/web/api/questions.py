@@ -14,7 +14,11 @@ blp = api_blueprint("questions", __name__, "Questions and their scenarios")
 class Questions(MethodView):
     @blp.response(200, QuestionSummarySchema(many=True))
     def get(self):
-        """List the questions with their forecaster counts."""
+        """List the questions.
+
+        Every question the site hosts, with its slug, title, status (open or closed) and
+        how many readers have forecast it.
+        """
         return questions.list_questions()
 
 
@@ -23,5 +27,10 @@ class QuestionDetail(MethodView):
     @documents_errors(blp, 404)
     @blp.response(200, QuestionSchema)
     def get(self, slug: str):
-        """One question with its source, closing question and scenarios."""
+        """Read one question.
+
+        The question's summary, its source article, the article's closing question, its
+        FAQ and its scenarios, each with the article's likelihood (`baseline`, in
+        percent), its potential impact and how it resolves.
+        """
         return question_or_404(slug)

@@ -331,7 +331,10 @@ class CrowdRowSchema(Schema):
     baseline = fields.Integer(dump_only=True, metadata={"description": "The article's percent"})
     visible = fields.Boolean(
         dump_only=True,
-        metadata={"description": "Whether this scenario's crowd shows to you (SPEC §4)"},
+        metadata={
+            "description": "Whether this scenario's crowd shows to you: once you have forecast "
+            "it and enough readers have"
+        },
     )
     hidden_reason = fields.String(
         dump_only=True,

@@ -15,5 +15,11 @@ class Scores(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, ScoresSchema)
     def get(self, args: dict, slug: str):
-        """Scorecard per resolved scenario, the headline and the leaderboard (?page=)."""
+        """Read the scores.
+
+        Once a scenario resolves: the Brier, log and baseline scores of the article and
+        of the crowd's median on each resolved scenario, how many readers beat the
+        article, a headline, and the leaderboard of readers who chose a display name
+        (paged with `?page=`).
+        """
         return scores.scores_document(question_or_404(slug), args["page"])
