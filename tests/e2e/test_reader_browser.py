@@ -94,7 +94,7 @@ def test_reader_forecasts_updates_and_sees_history(
     )
     forecast_form(page).get_by_label("Display name (optional)").fill("Browser Reader")
     assert submit_forecast(page) == 303
-    expect(page).to_have_url(re.compile(re.escape(QUESTION) + "#your-forecast$"))
+    expect(page).to_have_url(re.compile(re.escape(QUESTION) + "#confirmation$"))
     flashes = page.get_by_role("status")
     expect(flashes).to_contain_text("Your forecast is saved.")
     expect(flashes).to_contain_text("once a moderator has approved it")

@@ -74,8 +74,8 @@ def test_an_invalid_submit_shows_a_summary_linking_each_problem_to_its_field(pag
     assert "autofocus" in summary and 'role="alert"' in summary
     assert "There are 2 problems" in summary
     assert 'href="#p_us_eu_strain"' in summary and 'href="#p_global_instability"' in summary
-    # The form posts to its own anchor, so the re-rendered page opens at the form.
-    assert f'action="/q/{SLUG}#forecast"' in html
+    # No fragment in the form's action: a page opened at one would skip the autofocus.
+    assert f'action="/q/{SLUG}"' in html
 
 
 def test_an_empty_submit_says_what_to_give(page_reader):
