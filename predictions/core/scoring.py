@@ -180,8 +180,10 @@ def reader_headline(briers: Iterable[tuple[float, float]]) -> str | None:
     if wins:
         return f"You beat the article on {wins} of {_scenarios(n)} you forecast."
     if losses == n:
-        return f"The article beat you on {'the' if n == 1 else 'all'} {_scenarios(n)} you forecast."
-    return f"You did not beat the article on the {_scenarios(n)} you forecast."
+        which = "the resolved scenario" if n == 1 else f"all {n} resolved scenarios"
+        return f"The article beat you on {which} you forecast."
+    which = "the resolved scenario" if n == 1 else f"any of the {n} resolved scenarios"
+    return f"You did not beat the article on {which} you forecast."
 
 
 def leaderboard(
