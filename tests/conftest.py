@@ -261,10 +261,10 @@ class PageReader:
         form = {"p_" + key.replace("-", "_"): str(value) for key, value in probabilities.items()}
         return self.client.post(f"/q/{self.slug}", data={**form, **extra}, follow_redirects=follow)
 
-    def withdraw(self, scenario: str = "", follow: bool = True):
-        return self.client.post(
-            f"/q/{self.slug}/withdraw", data={"scenario": scenario}, follow_redirects=follow
-        )
+    def withdraw(self, scenario: str = "", follow: bool = True, confirm: bool = True):
+        """Withdraw one scenario, or all of them (confirmed unless `confirm` is False)."""
+        data = {"scenario": scenario, "confirm": "yes" if confirm else ""}
+        return self.client.post(f"/q/{self.slug}/withdraw", data=data, follow_redirects=follow)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from datetime import datetime, time, timedelta
 from markupsafe import Markup, escape
 
 from .aggregation import HISTOGRAM_BINS, HISTOGRAM_WIDTH
+from .wording import count_of
 
 __all__ = ["TrendPoint", "histogram_svg", "trend_svg"]
 
@@ -25,6 +26,8 @@ SVG_NS = "http://www.w3.org/2000/svg"
 # marker is always dashed and the crowd's solid, so the two differ by more than colour.
 ARTICLE_COLOUR = "#a14a00"
 CROWD_COLOUR = "#0b4f8a"
+YOU_COLOUR = "#1a1a1a"  # the viewer's own number: dotted, in ink (17:1 on white)
+YOU_DASH = "2 3"
 BAR_FILL = "#c6d4e3"
 BAR_STROKE = "#5b7186"
 TEXT_COLOUR = "#3d4750"
@@ -188,7 +191,7 @@ def _compact(count: int) -> str:
 
 
 def _readers(count: int) -> str:
-    return "1 reader" if count == 1 else f"{count} readers"
+    return count_of(count, "reader")
 
 
 def _open_svg(id_prefix: str, kind: str, height: int, title: str, description: str) -> str:
@@ -224,6 +227,19 @@ def _legend(items: Sequence[tuple[str, str]], y: float) -> str:
         mid = y - FONT_SIZE * 0.35
         if kind == "article":
             parts.append(_line(x, mid, x + swatch, mid, ARTICLE_COLOUR, 2, dashed=True))
+        elif kind == "you":
+            parts.append(
+                _el(
+                    "line",
+                    {
+                        **_you_paint(),
+                        "x1": float(x),
+                        "y1": float(mid),
+                        "x2": float(x + swatch),
+                        "y2": float(mid),
+                    },
+                )
+            )
         elif kind == "crowd":
             parts.append(_line(x, mid, x + swatch, mid, CROWD_COLOUR, 2))
         else:  # a bar or the band, as a box inset in the swatch
@@ -259,6 +275,32 @@ def _line(
             "stroke-width": width,
             "stroke-dasharray": DASH if dashed else None,
         },
+    )
+
+
+def _you_paint() -> dict[str, object]:
+    return {"stroke": YOU_COLOUR, "stroke-width": 2, "stroke-dasharray": YOU_DASH}
+
+
+def _you_marker(x: float, top: float, bottom: float, text: str) -> str:
+    """The viewer's own forecast: a dotted ink line across the plot, labelled at its foot."""
+    line = _el(
+        "line",
+        {
+            "class": "marker-line",
+            "x1": float(x),
+            "y1": float(top),
+            "x2": float(x),
+            "y2": float(bottom),
+            **_you_paint(),
+        },
+    )
+    label = _place_label(x, text)
+    return (
+        '<g class="marker marker-you">'
+        + line
+        + _marker_label(label.x, bottom - 6, text, YOU_COLOUR, "middle", **_halo())
+        + "</g>"
     )
 
 
@@ -300,8 +342,10 @@ def histogram_svg(
     title: str,
     description: str,
     id_prefix: str,
+    you: float | None = None,
 ) -> Markup:
-    """Readers' forecasts in 20 bins of 5 points, with the article's and the crowd's markers."""
+    """Readers' forecasts in 20 bins of 5 points, with the article's and the crowd's markers
+    and, given `you`, the viewer's own forecast."""
     id_prefix, title, description = _check_names(id_prefix, title, description)
     counts = list(histogram)
     if len(counts) != HISTOGRAM_BINS:
@@ -314,6 +358,8 @@ def histogram_svg(
     baseline = _check_percent(baseline, "baseline")
     if median is not None:
         median = _check_percent(median, "median")
+    if you is not None:
+        you = _check_percent(you, "you")
 
     plot_h = HIST_BOTTOM - HIST_TOP
     parts = [_open_svg(id_prefix, "histogram", HIST_HEIGHT, title, description)]
@@ -393,12 +439,11 @@ def histogram_svg(
         )
         parts.append(_marker_label(label.x, row, text, colour, "middle"))
         parts.append("</g>")
+    if you is not None:
+        parts.append(_you_marker(_hist_x(you), HIST_TOP - 4, HIST_BOTTOM, f"You {_pct(you)}"))
 
-    parts.append(
-        _legend(
-            [("article", "Article"), ("crowd", "Crowd median"), ("bar", "Forecasts")], HIST_LEGEND_Y
-        )
-    )
+    legend = [("article", "Article"), ("crowd", "Crowd median"), ("bar", "Forecasts")]
+    parts.append(_legend(legend + ([("you", "You")] if you is not None else []), HIST_LEGEND_Y))
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -516,12 +561,16 @@ def trend_svg(
     title: str,
     description: str,
     id_prefix: str,
+    you: float | None = None,
 ) -> Markup:
-    """The crowd median over time with its interquartile band and the article's baseline."""
+    """The crowd median over time with its interquartile band and the article's baseline and,
+    given `you`, the viewer's own forecast."""
     # Straight segments between snapshots, not steps: the median is one vertex per point. The
     # points may all be naive or all timezone-aware; each is shown in its own timezone.
     id_prefix, title, description = _check_names(id_prefix, title, description)
     baseline = _check_percent(baseline, "baseline")
+    if you is not None:
+        you = _check_percent(you, "you")
     pts = list(points)
     for point in pts:
         if not isinstance(point, TrendPoint):
@@ -630,12 +679,31 @@ def trend_svg(
         )
     )
     parts.append("</g>")
-
-    parts.append(
-        _legend(
-            [("article", "Article"), ("crowd", "Crowd median"), ("band", "Middle 50 %")],
-            TREND_LEGEND_Y,
+    if you is not None:
+        y = _trend_y(you)
+        parts.append('<g class="marker marker-you">')
+        parts.append(
+            _el(
+                "line",
+                {
+                    "class": "you",
+                    "x1": float(TREND_LEFT),
+                    "y1": float(y),
+                    "x2": float(TREND_RIGHT),
+                    "y2": float(y),
+                    **_you_paint(),
+                },
+            )
         )
-    )
+        label_y = y - 5 if you <= 90 else y + LABEL_FONT_SIZE + 3
+        parts.append(
+            _marker_label(
+                TREND_LEFT + 4, label_y, f"You {_pct(you)}", YOU_COLOUR, "start", **_halo()
+            )
+        )
+        parts.append("</g>")
+
+    legend = [("article", "Article"), ("crowd", "Crowd median"), ("band", "Middle 50 %")]
+    parts.append(_legend(legend + ([("you", "You")] if you is not None else []), TREND_LEGEND_Y))
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -168,6 +168,24 @@ def headline(cards: Iterable[ScenarioScorecard]) -> str:
     return f"The crowd and the article each won {crowd_wins} of {_scenarios(n)}."
 
 
+def reader_headline(briers: Iterable[tuple[float, float]]) -> str | None:
+    """One sentence on a reader against the article, from (reader's Brier, article's Brier)
+    per resolved scenario they forecast; None when there is none."""
+    pairs = list(briers)
+    if not pairs:
+        return None
+    n = len(pairs)
+    wins = sum(1 for mine, article in pairs if mine < article - TIE_TOLERANCE)
+    losses = sum(1 for mine, article in pairs if mine > article + TIE_TOLERANCE)
+    if wins:
+        return f"You beat the article on {wins} of {_scenarios(n)} you forecast."
+    if losses == n:
+        which = "the resolved scenario" if n == 1 else f"all {n} resolved scenarios"
+        return f"The article beat you on {which} you forecast."
+    which = "the resolved scenario" if n == 1 else f"any of the {n} resolved scenarios"
+    return f"You did not beat the article on {which} you forecast."
+
+
 def leaderboard(
     entries: Iterable[tuple[str, Sequence[tuple[float, float]]]],
 ) -> list[LeaderboardRow]:

@@ -142,6 +142,19 @@ def reader_scores(question: Question, reader: Reader | None) -> dict[str, dict] 
     return mine
 
 
+def reader_verdict(question: Question, mine: dict[str, dict] | None) -> str | None:
+    """The reader against the article in one sentence, from `reader_scores`; None if unscored."""
+    if not mine:
+        return None
+    baselines = {s.key: s.baseline for s in question.scenarios}
+    pairs = [
+        (own["brier"], scoring.brier(baselines[key] / 100, own["outcome"] == Outcome.YES))
+        for key, own in mine.items()
+        if own["brier"] is not None
+    ]
+    return scoring.reader_headline(pairs)
+
+
 def _own(r: ResolvedScenario, percent: int, index: int | None) -> dict:
     brier = peer = None
     if r.card is not None and index is None:  # banned: out of the crowd, scored alone

@@ -94,7 +94,7 @@ def test_reader_forecasts_updates_and_sees_history(
     )
     forecast_form(page).get_by_label("Display name (optional)").fill("Browser Reader")
     assert submit_forecast(page) == 303
-    expect(page).to_have_url(re.compile(re.escape(QUESTION) + "#your-forecast$"))
+    expect(page).to_have_url(re.compile(re.escape(QUESTION) + "#confirmation$"))
     flashes = page.get_by_role("status")
     expect(flashes).to_contain_text("Your forecast is saved.")
     expect(flashes).to_contain_text("once a moderator has approved it")
@@ -146,7 +146,9 @@ def test_reader_forecasts_updates_and_sees_history(
     expect(instability).to_have_value("150")
     expect(instability).to_have_attribute("aria-invalid", "true")
     expect(instability).to_have_accessible_description(re.compile(re.escape(PERCENT_MESSAGE)))
-    expect(page.get_by_text(PERCENT_MESSAGE)).to_have_count(1)
+    # Once in the error summary (a link to the field), once at the field.
+    expect(page.get_by_text(PERCENT_MESSAGE)).to_have_count(2)
+    expect(page.get_by_role("alert").get_by_role("link", name=PERCENT_MESSAGE)).to_be_visible()
     expect(page.get_by_role("status")).to_have_count(0)  # no "saved" flash
     expect(percent_input(page, EU_STRAIN)).not_to_have_attribute("aria-invalid", "true")
 

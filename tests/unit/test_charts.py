@@ -341,7 +341,7 @@ def test_large_counts_are_compact_on_the_axis():
     counts[10] = 1_234_567
     root = parse(hist(counts))
     assert one(root, "text", "max-count").text == "1.2M"
-    assert child_text(by_class(root, "rect", "bar")[10], "title") == "50–54 %: 1234567 readers"
+    assert child_text(by_class(root, "rect", "bar")[10], "title") == "50–54 %: 1,234,567 readers"
 
 
 def test_histogram_accepts_a_tuple_and_float_percentages():
@@ -743,3 +743,37 @@ def test_trend_property(points, baseline, title, prefix):
         for name in ("y", "y1", "y2", "cy"):
             if el.get(name) is not None:
                 assert -0.01 <= float(el.get(name)) <= height
+
+
+# ------------------------------------------------------------------------ the viewer's own number
+
+
+@given(you=st.integers(min_value=1, max_value=99))
+@settings(max_examples=30, deadline=None)
+def test_you_marker_sits_on_the_viewers_percent_in_both_charts(you):
+    root = assert_safe_svg(
+        histogram_svg(
+            COUNTS, baseline=40, median=55.0, title="A", description="d", id_prefix="h", you=you
+        ),
+        "h",
+    )
+    group = marker(root, "you")
+    x0, x100, _ = hist_axis(root)
+    line = one(group, "line", "marker-line")
+    assert float(line.get("x1")) == pytest.approx(x0 + you / 100 * (x100 - x0), abs=0.01)
+    assert one(group, "text", "marker-label").text == f"You {you} %"
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    points = [TrendPoint(at, 50, 40, 60, 3), TrendPoint(at + timedelta(days=1), 55, 45, 65, 4)]
+    trend_root = parse(
+        trend_svg(points, baseline=40, title="A", description="d", id_prefix="t", you=you)
+    )
+    assert one(marker(trend_root, "you"), "text", "marker-label").text == f"You {you} %"
+
+
+def test_no_you_marker_without_a_forecast():
+    assert marker(parse(hist()), "you") is None
+    assert "You" not in str(hist())
+    with pytest.raises(ValueError):
+        histogram_svg(
+            COUNTS, baseline=40, median=None, title="A", description="d", id_prefix="h", you=101
+        )

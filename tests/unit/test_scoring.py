@@ -342,3 +342,27 @@ def test_leaderboard_peer_score_is_mean_of_peer_scores():
     rows = scoring.leaderboard([("dan", [(0.1, 30.0), (0.3, -10.0), (0.2, 10.0)])])
     assert rows[0].peer_score == pytest.approx(10.0)
     assert rows[0].mean_brier == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize(
+    ("pairs", "expected"),
+    [
+        ([], None),
+        ([(0.01, 0.16)], "You beat the article on 1 of 1 resolved scenario you forecast."),
+        (
+            [(0.01, 0.16), (0.5, 0.04)],
+            "You beat the article on 1 of 2 resolved scenarios you forecast.",
+        ),
+        ([(0.5, 0.04)], "The article beat you on the resolved scenario you forecast."),
+        (
+            [(0.5, 0.04), (0.3, 0.16)],
+            "The article beat you on all 2 resolved scenarios you forecast.",
+        ),
+        (
+            [(0.16, 0.16), (0.5, 0.04)],
+            "You did not beat the article on any of the 2 resolved scenarios you forecast.",
+        ),
+    ],
+)
+def test_reader_headline(pairs, expected):
+    assert scoring.reader_headline(pairs) == expected

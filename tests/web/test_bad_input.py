@@ -160,9 +160,10 @@ def test_form_rerenders_with_message_and_keeps_input(app, client, seed, field, v
     assert table_counts(app) == before
 
 
-def test_form_without_any_probability_says_so(app, client, seed):
+def test_form_without_any_probability_or_comment_says_so(app, client, seed):
     before = table_counts(app)
-    response = client.post(f"/q/{seed}", data={"comment": "just words"})
+    response = client.post(f"/q/{seed}", data={"comment": "  ", "display_name": "Ann"})
     assert response.status_code == 422
-    assert "Give a probability for at least one scenario." in response.get_data(as_text=True)
+    message = "Give a probability for at least one scenario, or write a comment."
+    assert message in response.get_data(as_text=True)
     assert table_counts(app) == before

@@ -136,7 +136,10 @@ def test_start_page_is_the_pending_queue(moderator):
 def test_queue_page_loads_its_script_from_a_file_and_works_as_plain_forms(app, moderator):
     comment_id, _reader = make_comment(app)
     html = text(moderator.queue())
-    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/moderation.js" defer>']
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script src="/static/confirm.js" defer>',
+        '<script src="/static/moderation.js" defer>',
+    ]
     assert f'<form method="post" action="/moderation/comments/{comment_id}/decision"' in html
     script = moderator.client.get("/static/moderation.js")
     assert script.status_code == 200

@@ -125,7 +125,11 @@ def test_moderators_who_are_not_admins_cannot_resolve(app, moderator, seed):
 
 
 def test_admin_closes_and_reopens_a_question(app, admin, seed):
-    admin.client.post("/moderation/questions/us-russia-relations/status")
+    asked = admin.client.post("/moderation/questions/us-russia-relations/status")
+    assert asked.status_code == 200 and "Yes, close it" in asked.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(Question.status)) == "open"  # not before confirming
+    admin.client.post("/moderation/questions/us-russia-relations/status", data={"confirm": "yes"})
     with app.app_context():
         assert db.session.scalar(db.select(Question.status)) == "closed"
     admin.client.post("/moderation/questions/us-russia-relations/status")

@@ -47,7 +47,7 @@ def test_forecast_inputs_are_empty_and_labelled(client, seed):
 def test_valid_submission_redirects_and_shows_numbers_beside_article(page_reader):
     response = page_reader.forecast({"us-eu-strain": 70, "global-instability": 65})
     assert response.status_code == 303
-    assert response.headers["Location"].endswith("/q/us-russia-relations#your-forecast")
+    assert response.headers["Location"].endswith("/q/us-russia-relations#confirmation")
     html = text(page_reader.page())
     assert "Your forecast is saved." in html
     assert "Your forecast beside the article" in html

@@ -249,8 +249,9 @@ def test_page_says_so_when_every_scenario_has_resolved(app, page_reader):
     for key in ("us-russia-cooperation", KEY, "global-instability"):
         resolve_now(app, key, "annulled")
     html = page_reader.page().get_data(as_text=True)
-    assert "Every scenario has resolved: this question takes no new forecasts." in html
-    assert '<form method="post" action="/q/us-russia-relations"' not in html
+    assert "Every scenario has resolved: this question takes no new forecasts" in html
+    assert 'type="number"' not in html  # the form takes a comment only
+    assert 'value="Post comment"' in html
 
 
 # --- the CLI -----------------------------------------------------------------------------------

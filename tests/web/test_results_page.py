@@ -33,7 +33,7 @@ def test_results_hidden_before_forecasting_says_why_and_links_the_form(app, clie
     assert "The crowd is hidden for now" in html
     assert "Make your own forecast first" in html
     assert "7 readers have forecast so far" in html
-    assert f'href="/q/{seed}#form-heading"' in html
+    assert f'href="/q/{seed}#forecast"' in html
     assert "<svg" not in html and "Crowd median" not in html
     assert "How we count" in html  # the method is public
 

@@ -26,7 +26,10 @@ PAYLOADS = [
     for line in (Path(__file__).parent.parent / "xss_payloads.txt").read_text().splitlines()
     if line.strip() and not line.startswith("#")
 ]
-OUR_SCRIPT = [("src", "/static/moderation.js"), ("defer", None)]
+OUR_SCRIPTS = [
+    [("src", "/static/moderation.js"), ("defer", None)],
+    [("src", "/static/confirm.js"), ("defer", None)],
+]
 # Elements our moderation templates never use: any of them on a page came from user text.
 INJECTED_ONLY = {"iframe", "object", "embed", "base", "style", "img", "svg", "math", "frame"}
 
@@ -42,7 +45,7 @@ class ActiveContent(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag == "script":
             self.in_script = True
-            if attrs != OUR_SCRIPT:
+            if attrs not in OUR_SCRIPTS:
                 self.problems.append(f"script {attrs}")
         for name, value in attrs:
             if name.startswith("on"):

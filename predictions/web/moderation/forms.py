@@ -176,4 +176,6 @@ class ResolveForm(FlaskForm):
 
 
 class QuestionStatusForm(FlaskForm):
+    # "yes" once the admin has confirmed closing (the confirmation page or dialog).
+    confirm = HiddenField()
     submit = SubmitField("Change")

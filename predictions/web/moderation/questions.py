@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
+from ...models import QuestionStatus
 from ...services import questions as question_service
 from ...services import queues, resolution
 from ..lookups import question_or_404
@@ -70,7 +71,23 @@ def resolve(slug: str, key: str):
 def toggle_status(slug: str):
     """Close an open question, or open a closed one (audited)."""
     question = question_or_404(slug)
-    if QuestionStatusForm().validate_on_submit():
+    form = QuestionStatusForm()
+    valid = form.validate_on_submit()
+    if valid and question.status == QuestionStatus.OPEN and form.confirm.data != "yes":
+        return render_template(
+            "moderation/confirm.html",
+            title=f"Close “{question.title}”?",
+            explanation=(
+                "Readers can no longer forecast or comment, and the crowd is shown to everyone. "
+                "You can open it again later."
+            ),
+            action=url_for(".toggle_status", slug=slug),
+            fields={},
+            yes="Yes, close it",
+            cancel=url_for(".index", _anchor=f"q-{slug}"),
+            sizes=queues.queue_sizes(),
+        )
+    if valid:
         after = committed(lambda: question_service.toggle_status(question, page_moderator()))
         flash(f"{question.title}: {after}.", "success")
     return redirect(url_for(".index", _anchor=f"q-{slug}"), code=303)

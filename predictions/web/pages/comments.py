@@ -93,7 +93,6 @@ def comment_section(question: Question) -> dict:
         "reader": reader,
         "awaiting": comments.awaiting_review(question, reader),
         "snapshot_for": lambda c: snapshot_view(c, visibility, labels),
-        "form": CommentForm(prefix="c", formdata=None),
         "forms_for": section_forms,
         "can_change": lambda c: comments.can_change(c, reader, window),
         "is_open": question.is_open(),

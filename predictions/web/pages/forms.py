@@ -29,6 +29,7 @@ from ...core.validation import (
 from ...models import Question
 
 FORM_STAMP_SALT = "predictions.form-served-at"
+NOTHING_GIVEN = "Give a probability for at least one scenario, or write a comment."
 
 
 def form_stamp(served_at: float | None = None) -> str:
@@ -98,7 +99,13 @@ def field_name(key: str) -> str:
 
 
 class ForecastForm(BotTrapForm):
-    comment = comment_field("Your reasoning (optional)", hint="Comments appear after moderation.")
+    """Probabilities and the reasoning behind them: the reasoning is the reader's comment, so
+    the one form also takes a comment alone (from a reader who only wants to comment)."""
+
+    comment = comment_field(
+        "Your reasoning (optional)",
+        hint="It is published as your comment, after moderation. Be civil and stay on topic.",
+    )
     display_name = display_name_field()
     submit = SubmitField("Save my forecast")
 
@@ -145,14 +152,28 @@ class ForecastForm(BotTrapForm):
                     f"“{s.label}” has resolved ({s.outcome}); it takes no new forecasts."
                 )
                 valid = False
-        if valid and not self.probabilities():
-            self.form_errors.append("Give a probability for at least one scenario.")
+        if valid and not self.probabilities() and not (self.comment.data or "").strip():
+            self.form_errors.append(NOTHING_GIVEN)
             return False
         return valid
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(id of the field to fix, message) for the error summary, in the page's order."""
+        # A problem with the whole forecast sends the reader to its first input.
+        first = next((f.id for _s, f in self.scenario_fields() if f is not None), self.comment.id)
+        found = [(first, error) for error in self.form_errors]
+        for _scenario, field in self.scenario_fields():
+            if field is not None:
+                found += [(field.id, error) for error in field.errors]
+        for field in (self.comment, self.display_name):
+            found += [(field.id, error) for error in field.errors]
+        return found
 
 
 class WithdrawForm(FlaskForm):
     scenario = HiddenField()
+    # "yes" once the reader has confirmed withdrawing all (the confirmation page or dialog).
+    confirm = HiddenField()
     submit = SubmitField("Withdraw")
 
 

@@ -11,10 +11,11 @@ from markupsafe import Markup
 from ...core import charts
 from ...core.aggregation import ScenarioAggregate
 from ...models import Question, utcnow
-from ...services import scores
+from ...services import forecasts, scores
 from ...services.aggregates import HistoryPoint, ScenarioCrowd
 from ...services.visibility import CrowdVisibility, Hidden
 from .. import crowd
+from ..identity import current_reader
 from ..lookups import question_or_404
 
 bp = Blueprint("results", __name__)
@@ -37,6 +38,8 @@ class ScenarioResult:
     hidden: Hidden | None = None
     hidden_reason: str | None = None  # a sentence
     hidden_short: str | None = None  # a few words, for a table cell
+    outcome: str | None = None  # yes, no or annulled once resolved
+    you: int | None = None  # the viewer's own standing forecast, drawn on the charts
 
 
 # The charts are pure functions of their numbers: the same crowd draws the same SVG, so a
@@ -65,7 +68,13 @@ def _trend(points: list[HistoryPoint], key: str) -> tuple[charts.TrendPoint, ...
     return tuple(result)
 
 
-def _scenario_result(number: int, item: ScenarioCrowd, points: list[HistoryPoint]):
+def _scenario_result(
+    number: int,
+    item: ScenarioCrowd,
+    points: list[HistoryPoint],
+    outcome: str | None = None,
+    you: int | None = None,
+):
     aggregate = item.aggregate
     trend = _trend(points, item.key)
     median_text = "no forecasts yet" if aggregate.median is None else f"{aggregate.median:g} %"
@@ -75,10 +84,13 @@ def _scenario_result(number: int, item: ScenarioCrowd, points: list[HistoryPoint
         baseline=aggregate.baseline,
         aggregate=aggregate,
         trend=trend,
+        outcome=outcome,
+        you=you,
         histogram_svg=histogram_svg(
             tuple(aggregate.histogram),
             baseline=aggregate.baseline,
             median=aggregate.median,
+            you=you,
             title=f"How readers rate “{item.label}”",
             description=(
                 f"Readers' forecasts in bands of 5 points; the article says "
@@ -89,6 +101,7 @@ def _scenario_result(number: int, item: ScenarioCrowd, points: list[HistoryPoint
         trend_svg=trend_svg(
             trend,
             baseline=aggregate.baseline,
+            you=you,
             title=f"The crowd on “{item.label}” over time",
             description=(
                 "Crowd median at the end of each day and now, with the middle half of "
@@ -120,8 +133,11 @@ def results(slug: str):
     crowd_html = None
     if visibility.any_visible:
         points = crowd.history(question)
+        outcomes = {s.key: s.outcome for s in question.scenarios}
+        standing = forecasts.active_forecasts(current_reader(), question)
+        mine = {key: forecast.percent for key, forecast in standing.items()}
         sections = tuple(
-            _scenario_result(number, item, points)
+            _scenario_result(number, item, points, outcomes[item.key], mine.get(item.key))
             if visibility.visible_for(item.key)
             else _hidden_result(item, visibility)
             for number, item in enumerate(points[-1].scenarios, start=1)
