@@ -227,15 +227,20 @@ def prepare(env: dict, readers: int, scratch: Path) -> float:
     toml.write_text(seed.replace(f'slug = "{READ_SLUG}"', f'slug = "{WRITE_SLUG}"', 1))
     run_flask(env, "questions", "load", str(toml))
     started = time.perf_counter()
-    subprocess.run(
-        [str(Path(sys.executable).parent / "flask"), "--app", "predictions", "demo", "populate",
-         READ_SLUG, "--readers", str(readers)],
-        cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, timeout=900,
-    )  # fmt: skip
+    long_flask(env, "demo", "populate", READ_SLUG, "--readers", str(readers))
     populate = time.perf_counter() - started
     run_flask(env, "questions", "close", READ_SLUG)
-    run_flask(env, "aggregates", "snapshot", READ_SLUG)
+    long_flask(env, "aggregates", "snapshot", READ_SLUG)
     return populate
+
+
+def long_flask(env: dict, *args: str) -> None:
+    """A CLI command that may take minutes at 10^6 forecasts on a busy machine."""
+    flask = Path(sys.executable).parent / "flask"
+    subprocess.run(
+        [str(flask), "--app", "predictions", *args],
+        cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, timeout=900,
+    )  # fmt: skip
 
 
 def warm(base_url: str, endpoints: list[Endpoint]) -> None:
