@@ -141,7 +141,7 @@ def run_wrk(url: str, duration: int, connections: int) -> dict:
 
 
 def run_python(port: int, path: str, duration: int, connections: int) -> dict:
-    """Threads with keep-alive connections (gunicorn's sync workers close them anyway)."""
+    """Threads, one connection per request."""
     deadline = time.monotonic() + duration
     samples: list[float] = []
     errors = [0]
@@ -269,7 +269,7 @@ def main() -> int:
             if use_wrk
             else (f"python client, {args.connections} threads, {args.duration} s")
         )
-        print(f"\n{args.readers * 3:,}+ forecasts; gunicorn {args.workers} sync workers; {client}")
+        print(f"\n{args.readers * 3:,}+ forecasts; {args.workers} gthread workers; {client}")
         if args.changes:
             print(f"crowd changes (bans/unbans) during the crowd's runs, by status: {changed}")
         print(

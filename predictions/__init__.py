@@ -27,8 +27,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
-    if app.config["PREDICTIONS_BENCH_REFERENCE"]:  # bench/write_bench.py only
-        register_bench_reference(app)
     return app
 
 
@@ -95,12 +93,6 @@ def register_blueprints(app: Flask) -> None:
     moderation.init_app(app)
     api.init_app(app)
     api_docs.init_app(app)
-
-
-def register_bench_reference(app: Flask) -> None:
-    from .web import bench_reference
-
-    bench_reference.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -30,7 +30,6 @@ ENVIRONMENT_SETTINGS = {
     "PRODUCTION": flag,
     "HSTS_MAX_AGE": int,
     "SQLITE_BUSY_TIMEOUT": float,
-    "PREDICTIONS_BENCH_REFERENCE": flag,
     # Abuse limits (see Defaults): limit strings such as "1 per 15 seconds;20 per day".
     "RATELIMIT_ENABLED": flag,
     "COMMENT_LIMIT": str,
@@ -71,7 +70,6 @@ class Defaults:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Seconds a SQLite writer waits for the lock before the request is answered 503.
     SQLITE_BUSY_TIMEOUT = 5.0
-    PREDICTIONS_BENCH_REFERENCE = False
 
     # Comments and abuse limits (SPEC §6). Per reader, and per IP-prefix hash: many readers can
     # share one /24 (offices, mobile carriers), so the per-IP limits are wider.

@@ -61,18 +61,22 @@ def spend(actions: Iterable[str], visitor: Visitor) -> None:
     of the IP hash, and is counted under the id their reader will have: their next requests
     then find this one counted, as if the reader had existed.
 
-    All limits are tested before any is counted, so a refused request spends nothing.
+    All limits are tested before any is counted, so a refused request spends nothing. A
+    newcomer's own counters are not tested: their id was drawn for this request, so nothing can
+    be counted under it yet, and each test is a round trip to the storage (Redis).
     """
     if not enabled():
         return
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "predictions"
     ip_key = request_ip_hash()
     checks: list[tuple[RateLimitItem, tuple[str, ...], str]] = []
+    untested: list[tuple[RateLimitItem, tuple[str, ...], str]] = []
     for name in [*actions, *(["new_reader"] if visitor.is_new else [])]:
         action = ACTIONS[name]
         if action.reader_setting:
             for item in parse_many(current_app.config[action.reader_setting]):
-                checks.append((item, (prefix, name, "reader", visitor.id), action.message))
+                check = (item, (prefix, name, "reader", visitor.id), action.message)
+                (untested if visitor.is_new else checks).append(check)
         if action.ip_setting:
             for item in parse_many(current_app.config[action.ip_setting]):
                 checks.append((item, (prefix, name, "ip", ip_key), action.message))
@@ -86,6 +90,7 @@ def spend(actions: Iterable[str], visitor: Visitor) -> None:
 def _refusal(strategy: RateLimiter, checks: list) -> tuple | None:
     """Count every check, or none when one is spent: then (message, wait, item, reset_at)."""
     breached = [check for check in checks if not strategy.test(check[0], *check[1])]
+    checks += untested
     if not breached:
         # Another request may have spent the last unit between test and hit.
         breached = [check for check in checks if not strategy.hit(check[0], *check[1])]

@@ -119,7 +119,9 @@ def server_log(process: subprocess.Popen) -> str:
     return path.read_text(errors="replace")
 
 
-def _launch(env: dict[str, str], workers: int | None) -> tuple[subprocess.Popen, str]:
+def _launch(
+    env: dict[str, str], workers: int | None, app: str, options: list[str]
+) -> tuple[subprocess.Popen, str]:
     port = free_port()
     fd, log_name = tempfile.mkstemp(prefix="e2e-gunicorn-", suffix=".log")
     log_path = Path(log_name)
@@ -135,7 +137,8 @@ def _launch(env: dict[str, str], workers: int | None) -> tuple[subprocess.Popen,
                 "--access-logfile",
                 "-",
                 *_gunicorn_options(),
-                "wsgi:app",
+                *options,
+                app,
             ],
             cwd=PROJECT_ROOT,
             env=env,
@@ -148,19 +151,24 @@ def _launch(env: dict[str, str], workers: int | None) -> tuple[subprocess.Popen,
 
 
 def start_server(
-    env: dict[str, str], workers: int | None = 2, timeout: float = START_TIMEOUT
+    env: dict[str, str],
+    workers: int | None = 2,
+    timeout: float = START_TIMEOUT,
+    app: str = "wsgi:app",
+    options: list[str] | None = None,
 ) -> tuple[subprocess.Popen, str]:
     """Serve the app with gunicorn on a free loopback port; (process, base URL) once it answers.
 
     gunicorn reads gunicorn.conf.py (worker class, threads, timeouts) as under `make run`;
-    ``workers`` overrides its number of workers unless None.
+    ``workers`` overrides its number of workers unless None. ``app`` and extra gunicorn
+    ``options`` serve another WSGI app with the same settings (bench/hot_paths.py's reference).
 
     The database named by env["DATABASE_URL"] must be ready (see prepare_database). Raises
     ServerError, with the server's output, when it exits or does not answer within ``timeout``.
     Stop it with stop_server.
     """
     for _attempt in range(3):
-        process, base_url = _launch(env, workers)
+        process, base_url = _launch(env, workers, app, options or [])
         deadline = time.monotonic() + timeout
         exited = False
         while time.monotonic() < deadline:

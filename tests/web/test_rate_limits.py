@@ -265,6 +265,25 @@ def test_a_newcomer_is_counted_under_the_id_their_reader_gets(app, client, seed)
     assert_429(newcomer.post("and more at once"), 15)
 
 
+def test_a_newcomer_costs_no_test_of_their_own_counters(app, seed, monkeypatch):
+    """A newcomer's id is drawn for the request: testing its counters (a Redis round trip
+    each) could never refuse, so only the IP hash's are tested, and all are counted."""
+    from predictions.extensions import limiter
+
+    tested, counted = [], []
+    strategy = limiter.limiter
+    test, hit = strategy.test, strategy.hit
+    monkeypatch.setattr(strategy, "test", lambda item, *key: tested.append(key) or test(item, *key))
+    monkeypatch.setattr(strategy, "hit", lambda item, *key: counted.append(key) or hit(item, *key))
+    body = {"probabilities": {"us-russia-cooperation": 40}}
+    response = app.test_client().post(f"/api/v1/questions/{SLUG}/forecasts", json=body)
+    assert response.status_code == 201
+    assert sorted(key[1:3] for key in tested) == [("forecast", "ip"), ("new_reader", "ip")]
+    assert sorted(key[1:3] for key in counted) == [
+        ("forecast", "ip"), ("forecast", "reader"), ("new_reader", "ip"),
+    ]  # fmt: skip
+
+
 def test_what_the_domain_refuses_spends_nothing(app, seed):
     app.config["FLAG_LIMIT"] = "1 per hour"
     app.config["FORECAST_LIMIT"] = "1 per hour"
