@@ -138,7 +138,8 @@ class ModeratorCreateForm(FlaskForm):
 class ModeratorRoleForm(FlaskForm):
     """Another role for one account (the page holds one per account, prefixed by its id)."""
 
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    # Bare names: a row of the accounts table has to fit a phone's width.
+    role = SelectField("Role", choices=[SelectChoice(role.value) for role in Role])
     submit = SubmitField("Set the role")
 
 
