@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
@@ -52,6 +53,7 @@ def finish_config(app: Flask) -> None:
     window = timedelta(seconds=app.config["COMMENT_EDIT_WINDOW_SECONDS"])
     app.config["COMMENT_EDIT_WINDOW"] = window
     app.config.update(config.production_settings(app.config))
+    ZoneInfo(app.config["NEWSROOM_TIMEZONE"])  # an unknown zone stops the start, not a request
 
 
 def register_extensions(app: Flask) -> None:

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .core.question_file import QuestionFileError, parse_question
+from .core.roles import Role
 from .errors import Invalid
 from .extensions import db
 from .models import Outcome, QuestionStatus
@@ -141,7 +142,9 @@ def scenarios_list_command(slug: str) -> None:
 @click.argument("key")
 @click.argument("outcome", type=click.Choice([o.value for o in Outcome]))
 @click.option("--note", required=True, help="Why it resolved so (shown with the scores).")
-@click.option("--moderator", "moderator_name", help="The admin resolving it (else the CLI).")
+@click.option(
+    "--moderator", "moderator_name", help="The editor or admin resolving it (else the CLI)."
+)
 def resolve_command(slug: str, key: str, outcome: str, note: str, moderator_name: str | None):
     """Resolve a scenario yes, no or annulled; again to correct it (audited)."""
     scenario = _question_or_fail(slug).scenario(key)
@@ -150,8 +153,8 @@ def resolve_command(slug: str, key: str, outcome: str, note: str, moderator_name
     moderator = None
     if moderator_name is not None:
         moderator = moderators_service.by_name(moderator_name)
-        if moderator is None or not moderator.is_active or not moderator.is_admin:
-            raise click.ClickException(f"{moderator_name!r} is not an active admin")
+        if moderator is None or not moderator.is_active or not moderator.may(Role.EDITOR):
+            raise click.ClickException(f"{moderator_name!r} is not an active editor or admin")
     previous = scenario.outcome
     # As the web's writes do: on SQLite it queues with the service's writers for the lock
     # (a transaction that read first would otherwise be refused it under their traffic).
@@ -251,19 +254,42 @@ PASSWORD_STDIN = click.option(
 )
 
 
+ROLE_CHOICE = click.Choice([role.value for role in Role])
+
+
 @moderators_cli.command("create")
 @click.argument("name")
-@click.option("--admin", is_flag=True, help="Also manages moderators, questions, resolutions.")
+@click.option(
+    "--role",
+    type=ROLE_CHOICE,
+    default=Role.MODERATOR.value,
+    show_default=True,
+    help="moderator: the queues; editor: questions too; admin: accounts too.",
+)
+@click.option("--admin", is_flag=True, help="The same as --role admin.")
 @PASSWORD_STDIN
-def moderators_create_command(name: str, admin: bool, password_stdin: bool) -> None:
+def moderators_create_command(name: str, role: str, admin: bool, password_stdin: bool) -> None:
     """Create a moderator account (the password is asked for twice, or read from stdin)."""
+    role = Role.ADMIN if admin else role
     password = _read_password(password_stdin)
     try:
-        moderator = moderators_service.create_moderator(name, password, is_admin=admin)
+        moderator = moderators_service.create_moderator(name, password, role=role)
     except Invalid as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(f"{moderator.name}: created{' (admin)' if admin else ''}")
+    click.echo(f"{moderator.name}: created ({moderator.role})")
+
+
+@moderators_cli.command("role")
+@click.argument("name")
+@click.argument("role", type=ROLE_CHOICE)
+def moderators_role_command(name: str, role: str) -> None:
+    """Give an account a role: moderator, editor or admin (audited)."""
+    moderator = _moderator_or_fail(name)
+    before = moderator.role
+    changed = moderators_service.set_role(moderator, role)
+    db.session.commit()
+    click.echo(f"{name}: {role} (was {before})" if changed else f"{name}: already {role}")
 
 
 @moderators_cli.command("password")
@@ -296,7 +322,7 @@ def moderators_token_command(name: str) -> None:
 def moderators_list_command() -> None:
     """List moderators: name, role, state, whether they hold an API token."""
     for moderator in moderators_service.list_moderators():
-        role = "admin" if moderator.is_admin else "moderator"
+        role = moderator.role
         state = "active" if moderator.is_active else "disabled"
         token = "token" if moderator.api_token_hash else "no token"
         click.echo(f"{moderator.name}\t{role}\t{state}\t{token}")

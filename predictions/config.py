@@ -41,6 +41,7 @@ ENVIRONMENT_SETTINGS = {
     "FLAG_LIMIT_PER_IP": str,
     "NEW_READER_LIMIT_PER_IP": str,
     "COMMENT_MIN_FILL_SECONDS": float,
+    "NEWSROOM_TIMEZONE": str,
 }
 
 
@@ -70,6 +71,9 @@ class Defaults:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Seconds a SQLite writer waits for the lock before the request is answered 503.
     SQLITE_BUSY_TIMEOUT = 5.0
+    # The IANA zone (zoneinfo) in which editors enter and read opening and closing times;
+    # the database keeps UTC.
+    NEWSROOM_TIMEZONE = "UTC"
 
     # Comments and abuse limits (SPEC §6). Per reader, and per IP-prefix hash: many readers can
     # share one /24 (offices, mobile carriers), so the per-IP limits are wider.

@@ -18,7 +18,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON, DateTime, TypeDecorator
 
+from .core import roles
 from .core.comment_rules import CommentStatus
+from .core.roles import Role
 from .core.validation import DISPLAY_NAME_MAX
 from .extensions import db
 
@@ -303,7 +305,10 @@ class Moderator(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    is_admin: Mapped[bool] = mapped_column(default=False)
+    # What the account may do (core/roles.py): rights add up from moderator to editor to admin.
+    role: Mapped[str] = mapped_column(
+        String(16), default=Role.MODERATOR, server_default=Role.MODERATOR.value
+    )
     # Only a hash of the personal API token is kept.
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -312,9 +317,21 @@ class Moderator(UserMixin, db.Model):
     # one on logout, disable or password change ends every session of the account at once.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
 
+    __table_args__ = (
+        CheckConstraint("role IN ('moderator', 'editor', 'admin')", name="role"),
+    )
+
     @property
     def is_active(self) -> bool:
         return self.disabled_at is None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def may(self, needed: Role) -> bool:
+        """Whether this account has the rights of `needed`."""
+        return roles.may(self.role, needed)
 
     def get_id(self) -> str:
         return self.session_token

@@ -295,12 +295,15 @@ def cheap_password_hashes() -> Iterator[None]:
     moderators.hasher = production
 
 
-def make_moderator(app: Flask, name: str = "mia", admin: bool = False) -> int:
-    """A moderator account with MODERATOR_PASSWORD; returns its id."""
+def make_moderator(
+    app: Flask, name: str = "mia", admin: bool = False, role: str = "moderator"
+) -> int:
+    """A moderator account with MODERATOR_PASSWORD (admin=True: role admin); returns its id."""
     from predictions.services import moderators
 
     with app.app_context():
-        moderator = moderators.create_moderator(name, MODERATOR_PASSWORD, is_admin=admin)
+        role = "admin" if admin else role
+        moderator = moderators.create_moderator(name, MODERATOR_PASSWORD, role=role)
         db.session.commit()
         return moderator.id
 
@@ -385,6 +388,15 @@ def moderator(app: Flask, seed: str) -> ModeratorActions:
     """A logged-in moderator (not an admin)."""
     make_moderator(app, "mia")
     actions = ModeratorActions(app.test_client(), "mia")
+    assert actions.login().status_code == 303
+    return actions
+
+
+@pytest.fixture
+def editor(app: Flask, seed: str) -> ModeratorActions:
+    """A logged-in editor (questions, not accounts)."""
+    make_moderator(app, "eda", role="editor")
+    actions = ModeratorActions(app.test_client(), "eda")
     assert actions.login().status_code == 303
     return actions
 

@@ -54,6 +54,8 @@ PREMOD_ON, PREMOD_OFF = "premod_on", "premod_off"
 WORD_ADD, WORD_REMOVE = "word_add", "word_remove"
 MODERATOR_CREATE, MODERATOR_DISABLE = "moderator_create", "moderator_disable"
 MODERATOR_PASSWORD = "moderator_password"
+MODERATOR_ROLE = "moderator_role"
+QUESTION_CREATE, QUESTION_EDIT = "question_create", "question_edit"
 AUDIT_ACTIONS = (
     *ACTIONS,
     BAN,
@@ -65,6 +67,9 @@ AUDIT_ACTIONS = (
     MODERATOR_CREATE,
     MODERATOR_DISABLE,
     MODERATOR_PASSWORD,
+    MODERATOR_ROLE,
+    QUESTION_CREATE,
+    QUESTION_EDIT,
 )
 
 

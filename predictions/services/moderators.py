@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..core import moderator_decisions as decisions
 from ..core.pseudonyms import token_hash
+from ..core.roles import Role
 from ..errors import Invalid
 from ..extensions import db
 from ..models import Moderator, new_session_token, utcnow
@@ -70,8 +71,13 @@ def list_moderators() -> list[Moderator]:
     return list(db.session.scalars(db.select(Moderator).order_by(Moderator.name)))
 
 
+def role_problem(role: str) -> str | None:
+    """Why a role is not one of ours, or None."""
+    return None if role in tuple(Role) else f"A role is one of: {', '.join(Role)}."
+
+
 def create_moderator(
-    name: str, password: str, is_admin: bool = False, by: Moderator | None = None
+    name: str, password: str, role: str = Role.MODERATOR, by: Moderator | None = None
 ) -> Moderator:
     """A new moderator account (audited; `by` is None from the CLI); raises Invalid."""
     errors = {}
@@ -81,14 +87,30 @@ def create_moderator(
         errors["name"] = [f"A moderator called {name!r} already exists."]
     if problem := password_problem(password, name):
         errors["password"] = [problem]
+    if problem := role_problem(role):
+        errors["role"] = [problem]
     if errors:
         raise Invalid(errors=errors)
-    moderator = Moderator(name=name, password_hash=hasher.hash(password), is_admin=is_admin)
+    moderator = Moderator(name=name, password_hash=hasher.hash(password), role=Role(role))
     db.session.add(moderator)
     db.session.flush()
-    role = "admin" if is_admin else "moderator"
     record(decisions.MODERATOR_CREATE, by, note=f"{moderator.name} ({role})")
     return moderator
+
+
+def set_role(moderator: Moderator, role: str, by: Moderator | None = None) -> bool:
+    """Give an account another role (audited, from and to); False if it already had it."""
+    if problem := role_problem(role):
+        raise Invalid(errors={"role": [problem]})
+    before = moderator.role
+    if before == role:
+        return False
+    moderator.role = Role(role)
+    db.session.flush()
+    record(
+        decisions.MODERATOR_ROLE, by, from_status=before, to_status=role, note=moderator.name
+    )
+    return True
 
 
 @cache

@@ -4,9 +4,11 @@ from importlib import resources
 
 from sqlalchemy.orm import joinedload
 
+from ..core import moderator_decisions as decisions
 from ..core.question_file import QuestionSpec, parse_question
+from ..errors import Invalid
 from ..extensions import db
-from ..models import Moderator, Question, QuestionStatus, Scenario
+from ..models import Forecast, Moderator, Question, QuestionStatus, Scenario, utcnow
 from . import audit, counts
 
 SEED_FILE = "us-russia-relations.toml"
@@ -20,11 +22,19 @@ def seed_text() -> str:
 def load_question(spec: QuestionSpec) -> tuple[Question, bool]:
     """Create or update a question from its definition; returns (question, changed)."""
     question = db.session.scalar(db.select(Question).filter_by(slug=spec.slug))
+    question, changed_fields = apply_spec(spec, question)
+    return question, bool(changed_fields)
+
+
+def apply_spec(spec: QuestionSpec, question: Question | None) -> tuple[Question, list[str]]:
+    """Create a question (None) or update this one from a definition; returns the question and
+    the names of the fields that changed (`title`, `scenarios.us-eu-strain.label`, …)."""
     created = question is None
     if created:
         question = Question(slug=spec.slug)
         db.session.add(question)
     fields = {
+        "slug": spec.slug,
         "title": spec.title,
         "summary": spec.summary,
         "source_name": spec.source_name,
@@ -35,7 +45,8 @@ def load_question(spec: QuestionSpec) -> tuple[Question, bool]:
         "closes_at": spec.closes_at,
         "moderation_mode": spec.moderation_mode,
     }
-    changed = created | _assign(question, fields)
+    changed = ["created"] if created else []
+    changed += _assign(question, fields)
     existing = {s.key: s for s in question.scenarios}
     new_scenarios = []
     for position, item in enumerate(spec.scenarios):
@@ -44,8 +55,8 @@ def load_question(spec: QuestionSpec) -> tuple[Question, bool]:
             scenario = Scenario(key=item.key)
             question.scenarios.append(scenario)
             new_scenarios.append(scenario)
-            changed = True
-        changed |= _assign(
+            changed.append(f"scenarios.{item.key}")
+        changed += _assign(
             scenario,
             {
                 "label": item.label,
@@ -54,6 +65,7 @@ def load_question(spec: QuestionSpec) -> tuple[Question, bool]:
                 "resolution_criteria": item.resolution_criteria,
                 "position": position,
             },
+            prefix=f"scenarios.{item.key}.",
         )
     db.session.flush()
     for scenario in new_scenarios:
@@ -64,13 +76,68 @@ def load_question(spec: QuestionSpec) -> tuple[Question, bool]:
     return question, changed
 
 
-def _assign(row: object, values: dict) -> bool:
-    changed = False
+def _assign(row: object, values: dict, prefix: str = "") -> list[str]:
+    changed = []
     for name, value in values.items():
         if getattr(row, name) != value:
             setattr(row, name, value)
-            changed = True
+            changed.append(prefix + name)
     return changed
+
+
+def save_from_editor(
+    spec: QuestionSpec, moderator: Moderator, question: Question | None = None
+) -> Question:
+    """Create or edit a question from the editors' form, audited with the fields that changed;
+    raises Invalid (per field) when the slug is taken."""
+    other = db.session.scalar(db.select(Question).filter_by(slug=spec.slug))
+    if other is not None and other is not question:
+        raise Invalid(errors={"slug": [f"Another question has the slug {spec.slug!r}."]})
+    removed = []
+    if question is not None:
+        _check_safe_edit(question, spec)
+        kept = {item.key for item in spec.scenarios}
+        for scenario in [s for s in question.scenarios if s.key not in kept]:
+            question.scenarios.remove(scenario)
+            db.session.delete(scenario)
+            removed.append(f"scenarios.{scenario.key} removed")
+    question, changed = apply_spec(spec, question)
+    if changed and changed[0] == "created":
+        audit.record(decisions.QUESTION_CREATE, moderator, note=question.slug)
+    elif changed or removed:
+        fields = ", ".join(changed + removed)
+        audit.record(decisions.QUESTION_EDIT, moderator, note=f"{question.slug}: {fields}")
+    return question
+
+
+SCENARIOS_LOCKED = (
+    "Readers have forecast on this question: scenarios cannot be removed and their keys and "
+    "the article's baselines cannot change (their labels and texts can)."
+)
+SLUG_LOCKED = "The slug cannot change once the question has opened (links to it exist)."
+
+
+def _check_safe_edit(question: Question, spec: QuestionSpec) -> None:
+    """Refuse the edits that would change what readers forecast on, or break links."""
+    errors: dict[str, list[str]] = {}
+    opened = question.opens_at is None or question.opens_at <= utcnow()
+    if spec.slug != question.slug and opened:
+        errors["slug"] = [SLUG_LOCKED]
+    if _has_forecasts(question):
+        given = {item.key: item.baseline for item in spec.scenarios}
+        stored = {s.key: s.baseline for s in question.scenarios}
+        if any(key not in given or given[key] != baseline for key, baseline in stored.items()):
+            errors["scenarios"] = [SCENARIOS_LOCKED]
+    if errors:
+        raise Invalid(errors=errors)
+
+
+def _has_forecasts(question: Question) -> bool:
+    """Whether anyone ever forecast on the question (withdrawn forecasts count: they are scored
+    history)."""
+    return db.session.scalar(
+        db.select(db.exists().where(Forecast.question_id == question.id))
+    )
 
 
 def load_seed() -> tuple[Question, bool]:

@@ -165,3 +165,29 @@ def test_existing_moderators_get_random_session_tokens_and_the_column_can_go(mig
     assert "session_token" not in columns
     assert sorted(names) == ["ada", "mia"]
     run(migrated_app, "db", "upgrade")
+
+
+def test_admins_keep_every_right_as_role_admin_and_back(migrated_app):
+    run(migrated_app, "db", "upgrade", "5b1e7c3d9a20")
+    with migrated_app.app_context():
+        for name, is_admin in (("mia", False), ("ada", True)):
+            db.session.execute(
+                text(
+                    "INSERT INTO moderators (name, password_hash, is_admin, created_at, "
+                    "session_token) VALUES (:name, 'hash', :admin, CURRENT_TIMESTAMP, :name)"
+                ),
+                {"name": name, "admin": is_admin},
+            )
+        db.session.commit()
+    run(migrated_app, "db", "upgrade", "e4a7c2b91d06")
+    with migrated_app.app_context():
+        roles = dict(db.session.execute(text("SELECT name, role FROM moderators")).all())
+        db.session.execute(text("UPDATE moderators SET role = 'editor' WHERE name = 'mia'"))
+        db.session.commit()
+    assert roles == {"mia": "moderator", "ada": "admin"}
+    run(migrated_app, "db", "downgrade", "5b1e7c3d9a20")
+    with migrated_app.app_context():
+        admins = dict(db.session.execute(text("SELECT name, is_admin FROM moderators")).all())
+        db.session.commit()
+    assert admins == {"mia": False, "ada": True}  # an editor was no admin
+    run(migrated_app, "db", "upgrade")

@@ -69,7 +69,7 @@ def test_seed_question_file_has_the_articles_scenarios():
     "change, problem",
     [
         (("baseline = 40", "baseline = 100"), "scenarios[0].baseline"),
-        (('key = "us-eu-strain"', 'key = "us-russia-cooperation"'), "keys must be unique"),
+        (('key = "us-eu-strain"', 'key = "us-russia-cooperation"'), "scenarios[1].key: Another"),
         (('url = "https://www.archyworldys.com/"', 'url = "javascript:alert(1)"'), "source.url"),
         (('moderation = "pre"', 'moderation = "sometimes"'), "moderation"),
         (("opens_at = 2026-11-01", 'opens_at = "soon"'), "opens_at"),
@@ -113,3 +113,33 @@ def test_json_depth_check_agrees_with_the_parsed_value(value, limit):
 def test_json_nested_twenty_thousand_deep_is_too_deep():
     assert validation.json_too_deep("[" * 20_000 + "]" * 20_000)
     assert not validation.json_too_deep('{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}')
+
+
+def test_a_missing_slug_or_key_is_derived_from_the_title_or_label():
+    text = seed_text().replace('slug = "us-russia-relations"\n', "")
+    text = text.replace('key = "us-eu-strain"\n', "")
+    spec = question_file.parse_question(text)
+    assert spec.slug == "after-the-budapest-summit-plan-where-are-us-russia-relations-heading"
+    assert spec.scenarios[1].key == question_file.derive_slug(spec.scenarios[1].label)
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (("opens_at = 2026-11-01", "opens_at = 2026-11-01\ncloses_at = 2026-10-01"), "closes_at"),
+        (('title = "After', 'title = "' + "x" * 200 + "After"), "title: Use at most 200"),
+    ],
+)
+def test_newer_question_rules_are_reported(change, problem):
+    with pytest.raises(question_file.QuestionFileError) as error:
+        question_file.parse_question(seed_text().replace(*change))
+    assert any(p.startswith(problem) for p in error.value.problems)
+
+
+def test_a_question_has_two_to_ten_scenarios():
+    one = seed_text().split("[[scenarios]]")
+    with pytest.raises(question_file.QuestionFileError, match="Give 2 to 10 scenarios"):
+        question_file.parse_question("[[scenarios]]".join(one[:2]))
+    eleven = "[[scenarios]]".join(one + [one[1].replace('key = "', 'key = "more-')] * 8)
+    with pytest.raises(question_file.QuestionFileError, match="Give 2 to 10 scenarios"):
+        question_file.parse_question(eleven)

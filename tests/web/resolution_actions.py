@@ -34,7 +34,8 @@ def forecast(question: Question, reader: Reader, probabilities: dict[str, int], 
 
 
 def admin(name: str = "ada", is_admin: bool = True) -> Moderator:
-    moderator = Moderator(name=name, password_hash="not-a-real-hash", is_admin=is_admin)
+    role = "admin" if is_admin else "moderator"
+    moderator = Moderator(name=name, password_hash="not-a-real-hash", role=role)
     db.session.add(moderator)
     db.session.flush()
     return moderator

@@ -35,9 +35,9 @@ def test_load_reports_every_problem_of_a_bad_file(runner, tmp_path: Path):
     path.write_text('slug = "Bad Slug"\ntitle = ""\n')
     result = runner.invoke(args=["questions", "load", str(path)])
     assert result.exit_code == 1
-    assert "slug: use lowercase letters" in result.output
-    assert "title: expected non-empty text" in result.output
-    assert "scenarios: at least one scenario is needed" in result.output
+    assert "slug: Use lowercase letters, digits and single hyphens." in result.output
+    assert "title: Fill this in." in result.output
+    assert "scenarios: Give 2 to 10 scenarios." in result.output
 
 
 def test_close_and_open_a_question(app, runner, seed):

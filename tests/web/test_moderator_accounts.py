@@ -32,7 +32,7 @@ def test_create_reads_the_password_from_stdin_and_stores_an_argon2id_hash(app, r
         args=["moderators", "create", "mia", "--password-stdin"], input=PASSWORD + "\n"
     )
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "mia: created"
+    assert result.output.strip() == "mia: created (moderator)"
     row = moderator_row(app, "mia")
     assert row.password_hash.startswith("$argon2id$")
     assert PASSWORD not in row.password_hash
@@ -358,3 +358,37 @@ def test_admin_page_refuses_a_common_password(app, admin):
     )
     assert response.status_code == 422
     assert "easy to guess" in response.get_data(as_text=True)
+
+
+def test_the_cli_creates_an_editor_and_changes_roles_audited(app, runner):
+    result = runner.invoke(
+        args=["moderators", "create", "eda", "--role", "editor", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
+    assert result.output.strip() == "eda: created (editor)"
+    assert runner.invoke(args=["moderators", "role", "eda", "admin"]).output.strip() == (
+        "eda: admin (was editor)"
+    )
+    assert runner.invoke(args=["moderators", "role", "eda", "admin"]).output.strip() == (
+        "eda: already admin"
+    )
+    assert runner.invoke(args=["moderators", "role", "eda", "boss"]).exit_code != 0
+    assert moderator_row(app, "eda").role == "admin"
+    assert "eda\tadmin\tactive" in runner.invoke(args=["moderators", "list"]).output
+    assert audit_actions(app)[-1] == ("moderator_role", "eda")
+
+
+def test_an_admin_sets_a_role_on_the_page_but_not_their_own(app, admin):
+    make_moderator(app, "mia")
+    mia = moderator_row(app, "mia")
+    response = admin.client.post(
+        f"/moderation/moderators/{mia.id}/role", data={f"role-{mia.id}-role": "editor"}
+    )
+    assert response.status_code == 303
+    assert moderator_row(app, "mia").role == "editor"
+    me = moderator_row(app, "ada")
+    own = admin.client.post(
+        f"/moderation/moderators/{me.id}/role", data={f"role-{me.id}-role": "moderator"}
+    )
+    assert own.status_code == 422
+    assert moderator_row(app, "ada").role == "admin"

@@ -18,6 +18,7 @@ from flask_smorest import abort as api_abort
 from ...core import moderator_decisions as decisions
 from ...core.comment_rules import REASONS
 from ...core.rendering import render_comment
+from ...core.roles import Role
 from ...extensions import login
 from ...models import Moderator
 from ...services import moderators
@@ -64,17 +65,30 @@ def require_page_moderator():
 PUBLIC_ENDPOINTS = {"moderation.login"}
 
 
-def admin_required(view):
-    """Only admins may use this page (others get 403)."""
+REFUSALS = {
+    Role.EDITOR: "Only editors and admins may manage questions.",
+    Role.ADMIN: "Only admins may manage moderators.",
+}
 
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        moderator = page_moderator()
-        if moderator is None or not moderator.is_admin:
-            abort(403, "Only admins may manage moderators.")
-        return view(*args, **kwargs)
 
-    return wrapped
+def role_required(needed: Role):
+    """Only accounts with the rights of `needed` may use this page (others get 403)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            moderator = page_moderator()
+            if moderator is None or not moderator.may(needed):
+                abort(403, REFUSALS.get(needed, "Your role may not use this page."))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+editor_required = role_required(Role.EDITOR)
+admin_required = role_required(Role.ADMIN)
 
 
 def require_api_moderator() -> None:
@@ -100,6 +114,7 @@ def template_context() -> dict:
         "logout_form": LogoutForm,
         "render_comment": render_comment,
         "PIPELINE_REASONS": REASONS,
+        "Role": Role,
     }
 
 

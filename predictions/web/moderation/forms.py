@@ -23,6 +23,7 @@ from wtforms.validators import (
 )
 
 from ...core import moderator_decisions as decisions
+from ...core.roles import DESCRIPTIONS, Role
 from ...services.moderation import PHRASE_MAX, WORD_KINDS
 from ...services.moderators import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
 from ..converters import MAX_DATABASE_ID
@@ -117,6 +118,9 @@ class AuditFilterForm(FlaskForm):
     page = IntegerField(validators=[Optional()])
 
 
+ROLE_CHOICES = [SelectChoice(role.value, f"{role} ({DESCRIPTIONS[role]})") for role in Role]
+
+
 class ModeratorCreateForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=NAME_MAX)])
     password = PasswordField(
@@ -127,8 +131,16 @@ class ModeratorCreateForm(FlaskForm):
     confirm = PasswordField(
         "Password again", validators=[EqualTo("password", message="The passwords differ.")]
     )
-    is_admin = BooleanField("Admin (manages moderators)")
+    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.MODERATOR.value)
     submit = SubmitField("Create")
+
+
+class ModeratorRoleForm(FlaskForm):
+    """Another role for one account (the page holds one per account, prefixed by its id)."""
+
+    # Bare names: a row of the accounts table has to fit a phone's width.
+    role = SelectField("Role", choices=[SelectChoice(role.value) for role in Role])
+    submit = SubmitField("Set the role")
 
 
 class ModeratorDisableForm(FlaskForm):

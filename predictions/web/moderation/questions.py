@@ -1,4 +1,4 @@
-"""Admin pages for questions: open or close them, resolve (or correct) their scenarios."""
+"""Editors' pages for questions: open or close them, resolve (or correct) their scenarios."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
@@ -7,7 +7,7 @@ from ...services import questions as question_service
 from ...services import queues, resolution
 from ..lookups import question_or_404
 from ..writes import committed
-from .auth import admin_required, page_moderator, require_page_moderator, template_context
+from .auth import editor_required, page_moderator, require_page_moderator, template_context
 from .forms import QuestionStatusForm, ResolveForm
 
 bp = Blueprint("moderation_questions", __name__, url_prefix="/moderation/questions")
@@ -36,14 +36,14 @@ def render_questions(forms: dict[tuple[str, str], ResolveForm] | None = None, st
 
 
 @bp.get("")
-@admin_required
+@editor_required
 def index():
     """Every question with its scenarios, their outcomes and the forms to resolve them."""
     return render_questions()
 
 
 @bp.post("/<slug>/scenarios/<key>/resolve")
-@admin_required
+@editor_required
 def resolve(slug: str, key: str):
     """Resolve a scenario yes, no or annulled, or correct an earlier resolution (audited)."""
     question = question_or_404(slug)
@@ -67,7 +67,7 @@ def resolve(slug: str, key: str):
 
 
 @bp.post("/<slug>/status")
-@admin_required
+@editor_required
 def toggle_status(slug: str):
     """Close an open question, or open a closed one (audited)."""
     question = question_or_404(slug)

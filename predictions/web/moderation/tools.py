@@ -17,6 +17,7 @@ from .forms import (
     ModeratorCreateForm,
     ModeratorDisableForm,
     ModeratorPasswordForm,
+    ModeratorRoleForm,
     PremodForm,
     UnbanForm,
     WordForm,
@@ -178,6 +179,11 @@ def password_form(**kwargs) -> ModeratorPasswordForm:
     return form
 
 
+def role_form(moderator: Moderator, **kwargs) -> ModeratorRoleForm:
+    """One account's role form; the page holds one per account, so its names carry the id."""
+    return ModeratorRoleForm(prefix=f"role-{moderator.id}", **kwargs)
+
+
 def render_accounts(
     form: ModeratorCreateForm | None = None,
     new_password: ModeratorPasswordForm | None = None,
@@ -189,6 +195,7 @@ def render_accounts(
             form=form or ModeratorCreateForm(formdata=None),
             password_form=new_password or password_form(formdata=None),
             disable_form=ModeratorDisableForm(),
+            role_form=role_form,
             everyone=moderators.list_moderators(),
             sizes=queues.queue_sizes(),
         ),
@@ -205,7 +212,7 @@ def accounts():
         try:
             created = committed(
                 lambda: moderators.create_moderator(
-                    form.name.data, form.password.data, form.is_admin.data, by=page_moderator()
+                    form.name.data, form.password.data, form.role.data, by=page_moderator()
                 )
             )
         except Invalid as error:
@@ -246,4 +253,21 @@ def disable(moderator_id: int):
     if ModeratorDisableForm().validate_on_submit():
         changed = committed(lambda: moderators.disable(subject, by=page_moderator()))
         flash(f"{subject.name} {'disabled' if changed else 'was already disabled'}.", "success")
+    return redirect(url_for(".accounts"), code=303)
+
+
+@bp.post("/moderators/<int:moderator_id>/role")
+@admin_required
+def set_role(moderator_id: int):
+    """Give an account another role (audited; never your own, so an admin always remains)."""
+    subject = db.get_or_404(Moderator, moderator_id, description="There is no such moderator.")
+    if subject.id == page_moderator().id:
+        abort(422, "You cannot change your own role.")
+    form = role_form(subject)
+    if form.validate_on_submit():
+        me = page_moderator()
+        changed = committed(lambda: moderators.set_role(subject, form.role.data, by=me))
+        flash(f"{subject.name} {'is now' if changed else 'already was'} {subject.role}.", "success")
+    else:
+        flash_all(form.errors)
     return redirect(url_for(".accounts"), code=303)
