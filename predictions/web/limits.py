@@ -80,20 +80,21 @@ def spend(actions: Iterable[str], visitor: Visitor) -> None:
         if action.ip_setting:
             for item in parse_many(current_app.config[action.ip_setting]):
                 checks.append((item, (prefix, name, "ip", ip_key), action.message))
-    refusal = _counting_fallback().count(lambda strategy: _refusal(strategy, checks))
+    refusal = _counting_fallback().count(lambda strategy: _refusal(strategy, checks, untested))
     if refusal is not None:
         message, wait, item, reset_at = refusal
         announce(item, reset_at)
         raise RateLimited(message, wait)
 
 
-def _refusal(strategy: RateLimiter, checks: list) -> tuple | None:
-    """Count every check, or none when one is spent: then (message, wait, item, reset_at)."""
+def _refusal(strategy: RateLimiter, checks: list, untested: list) -> tuple | None:
+    """Count every check (and the untested ones), or none when one is spent: then
+    (message, wait, item, reset_at)."""
     breached = [check for check in checks if not strategy.test(check[0], *check[1])]
-    checks += untested
     if not breached:
         # Another request may have spent the last unit between test and hit.
-        breached = [check for check in checks if not strategy.hit(check[0], *check[1])]
+        counted = [*checks, *untested]
+        breached = [check for check in counted if not strategy.hit(check[0], *check[1])]
     if not breached:
         return None
     now = time.time()
