@@ -11,8 +11,11 @@ import predictions.core
 
 CORE = Path(predictions.core.__file__).parent
 CORE_MODULES = sorted(path.stem for path in CORE.glob("*.py") if path.stem != "__init__")
-# The only third-party package the core may import, and why: it builds escaped markup.
-ALLOWED_THIRD_PARTY = {"markupsafe"}
+# The only third-party packages the core may import, and why: pure functions of text, no I/O.
+ALLOWED_THIRD_PARTY = {
+    "markupsafe",  # builds escaped markup
+    "slugify",  # slugs and scenario keys from titles and labels in any script
+}
 
 
 def imports_of(name: str) -> tuple[set[str], set[str]]:
