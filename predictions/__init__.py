@@ -50,6 +50,7 @@ def finish_config(app: Flask) -> None:
             "RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 1, "socket_connect_timeout": 1}
         )
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(app.config)
+    app.config["EMBED_ORIGINS"] = config.origins(app.config["EMBED_ORIGINS"])
     window = timedelta(seconds=app.config["COMMENT_EDIT_WINDOW_SECONDS"])
     app.config["COMMENT_EDIT_WINDOW"] = window
     app.config.update(config.production_settings(app.config))
@@ -88,10 +89,11 @@ def register_login_manager(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import api, api_docs, health, moderation, pages
+    from .web import api, api_docs, health, moderation, oembed, pages
 
     pages.init_app(app)
     health.init_app(app)
+    oembed.init_app(app)
     moderation.init_app(app)
     api.init_app(app)
     api_docs.init_app(app)

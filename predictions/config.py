@@ -26,6 +26,7 @@ ENVIRONMENT_SETTINGS = {
     "TRUSTED_PROXIES": int,
     "MAX_CONTENT_LENGTH": int,
     "FRAME_ANCESTORS": str,
+    "EMBED_ORIGINS": str,
     "SESSION_COOKIE_SECURE": flag,
     "PRODUCTION": flag,
     "HSTS_MAX_AGE": int,
@@ -51,6 +52,11 @@ class Defaults:
     MAX_CONTENT_LENGTH = 64 * 1024
     REDIS_URL: str | None = None
     FRAME_ANCESTORS = "'self'"
+    # Sites whose pages may embed the forecast form (origins, space- or comma-separated, e.g.
+    # "https://news.example https://www.news.example"); elsewhere the embed shows a link.
+    EMBED_ORIGINS: str | tuple[str, ...] = ()
+    # The height the loader reserves before the frame reports its own (pixels).
+    EMBED_HEIGHT = 520
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -166,6 +172,12 @@ def ratelimit_storage_uri(settings: dict, instance_path: str) -> str:
     if url.get_backend_name() == "sqlite" and not database.startswith((":memory:", "file:")):
         folder = Path(database).resolve().parent
     return f"sqlite:///{folder / 'rate-limits.db'}"
+
+
+def origins(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Origins as the browser sends them: scheme://host[:port], lowercase, no path."""
+    items = value.replace(",", " ").split() if isinstance(value, str) else value
+    return tuple(dict.fromkeys(item.strip().rstrip("/").lower() for item in items if item.strip()))
 
 
 def production_settings(settings: dict) -> dict[str, object]:

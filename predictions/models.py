@@ -80,6 +80,9 @@ class Question(db.Model):
     source_url: Mapped[str] = mapped_column(String(500))
     closing_question: Mapped[str] = mapped_column(String(500))
     faq: Mapped[list] = mapped_column(JSON, default=list)
+    # The article's addresses (normalised by question_file.article_url): an embed placed on
+    # one of them without a slug finds the question by the page's canonical URL.
+    article_urls: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     status: Mapped[str] = mapped_column(String(16), default=QuestionStatus.OPEN)
     moderation_mode: Mapped[str] = mapped_column(String(8), default="pre")
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from urllib.parse import urlsplit, urlunsplit
 
 from slugify import slugify
 
@@ -84,6 +85,8 @@ class QuestionSpec:
     closes_at: datetime | None
     moderation_mode: str
     scenarios: tuple[ScenarioSpec, ...]
+    # Where the article is published: an embed without a slug finds its question by these.
+    article_urls: tuple[str, ...] = ()
 
 
 def derive_slug(text: str) -> str:
@@ -175,6 +178,13 @@ def spec_from_data(data: dict) -> QuestionSpec:
         if scenario.key and scenario.key in seen:
             read.problem(f"scenarios[{i}].key", DUPLICATE_KEY_MESSAGE)
         seen.add(scenario.key)
+    article_urls = data.get("article_urls", [])
+    if not isinstance(article_urls, list) or not all(
+        isinstance(url, str) and url.lower().startswith(("https://", "http://"))
+        for url in article_urls
+    ):
+        read.problem("article_urls", URL_MESSAGE)
+        article_urls = []
     mode = data.get("moderation", "pre")
     if mode not in MODERATION_MODES:
         read.problem("moderation", MODERATION_MESSAGE)
@@ -194,10 +204,18 @@ def spec_from_data(data: dict) -> QuestionSpec:
         closes_at=closes_at,
         moderation_mode=mode,
         scenarios=tuple(scenarios),
+        article_urls=tuple(dict.fromkeys(article_url(url) for url in article_urls)),
     )
     if read.problems:
         raise QuestionFileError(read.problems)
     return spec
+
+
+def article_url(url: str) -> str:
+    """An article's address as the embed compares it: without query or fragment, the scheme
+    and host in lowercase (publishers add tracking parameters; the page stays the same)."""
+    parts = urlsplit(url.strip())
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", "", ""))
 
 
 def parse_question(text: str) -> QuestionSpec:

@@ -5,7 +5,7 @@ from importlib import resources
 from sqlalchemy.orm import joinedload
 
 from ..core import moderator_decisions as decisions
-from ..core.question_file import QuestionSpec, parse_question
+from ..core.question_file import QuestionSpec, article_url, parse_question
 from ..errors import Invalid
 from ..extensions import db
 from ..models import Forecast, Moderator, Question, QuestionStatus, Scenario, utcnow
@@ -41,6 +41,7 @@ def apply_spec(spec: QuestionSpec, question: Question | None) -> tuple[Question,
         "source_url": spec.source_url,
         "closing_question": spec.closing_question,
         "faq": [{"question": q, "answer": a} for q, a in spec.faq],
+        "article_urls": list(spec.article_urls),
         "opens_at": spec.opens_at,
         "closes_at": spec.closes_at,
         "moderation_mode": spec.moderation_mode,
@@ -156,6 +157,16 @@ _BY_SLUG = (
 def get_by_slug(slug: str) -> Question | None:
     """The question with this slug, its scenarios loaded in the same query."""
     return db.session.execute(_BY_SLUG, {"slug": slug}).unique().scalar_one_or_none()
+
+
+def by_article_url(url: str) -> Question | None:
+    """The question whose article is published at this address (query and fragment aside)."""
+    wanted = article_url(url)
+    # Few questions, short lists: comparing in Python keeps the JSON column portable.
+    for question in list_questions():
+        if wanted in (question.article_urls or []):
+            return question
+    return None
 
 
 def list_questions() -> list[Question]:

@@ -17,13 +17,14 @@ from .. import errors as domain
 from ..extensions import db
 
 API_PREFIX = "/api/"
+JSON_PATHS = ("/oembed",)  # outside the API, yet JSON for its clients (oEmbed consumers)
 # What a client is told to wait when the database is busy or away.
 DATABASE_RETRY_SECONDS = 2
 
 
 def wants_json() -> bool:
     """API paths answer JSON; pages answer HTML."""
-    return request.path.startswith(API_PREFIX)
+    return request.path.startswith(API_PREFIX) or request.path in JSON_PATHS
 
 
 class PredictionsApi(Api):

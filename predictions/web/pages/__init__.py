@@ -2,9 +2,9 @@
 
 from flask import Flask
 
-from . import comments, my_data, questions, results
+from . import comments, embed, my_data, previews, questions, results
 
 
 def init_app(app: Flask) -> None:
-    for page in (questions, comments, my_data, results):
+    for page in (questions, comments, my_data, results, embed, previews):
         app.register_blueprint(page.bp)
