@@ -34,18 +34,54 @@
     return;
   }
 
-  // Storage may be refused (a browser that blocks all site data in frames): then the token
-  // lives as long as the frame does, and the reader is told so.
-  var memory = {};
+  // The token lives in the frame's own storage (partitioned under the host site by Firefox,
+  // Safari and Chromium when it allows it). Where the browser refuses the frame any storage
+  // (Chromium blocking third-party cookies), the loader keeps it in the host page's storage
+  // for us, through checked messages; failing both, it lasts as long as the frame.
+  var own = (function () {
+    try {
+      window.localStorage.getItem(TOKEN_KEY);
+      return window.localStorage;
+    } catch (e) {
+      return null;
+    }
+  })();
+  var inFrame = hostOrigin && window.parent !== window;
   var store = {
-    get: function () {
-      try { return window.localStorage.getItem(TOKEN_KEY); } catch (e) { return memory.token || null; }
+    token: null,
+    load: function () {
+      if (own) {
+        store.token = own.getItem(TOKEN_KEY);
+        return Promise.resolve(store.token);
+      }
+      if (!inFrame) {
+        return Promise.resolve(null);
+      }
+      return new Promise(function (resolve) {
+        var timer = setTimeout(function () { resolve(null); }, 2000);
+        window.addEventListener("message", function heard(e) {
+          var m = e.data;
+          if (e.source !== window.parent || e.origin !== hostOrigin || !m || m.type !== "predictions:token") {
+            return;
+          }
+          window.removeEventListener("message", heard);
+          clearTimeout(timer);
+          store.token = typeof m.token === "string" ? m.token : null;
+          resolve(store.token);
+        });
+        window.parent.postMessage({ type: "predictions:token-get" }, hostOrigin);
+      });
     },
     set: function (token) {
-      try { window.localStorage.setItem(TOKEN_KEY, token); } catch (e) { memory.token = token; }
+      store.token = token;
+      if (own) {
+        if (token) { own.setItem(TOKEN_KEY, token); } else { own.removeItem(TOKEN_KEY); }
+      } else if (inFrame) {
+        window.parent.postMessage({ type: "predictions:token-set", token: token }, hostOrigin);
+      }
     },
     drop: function () {
-      try { window.localStorage.removeItem(TOKEN_KEY); } catch (e) { delete memory.token; }
+      store.set(null);
     },
   };
 
@@ -55,7 +91,7 @@
 
   function call(method, path, body) {
     var headers = { Accept: "application/json" };
-    var token = store.get();
+    var token = store.token;
     if (token) {
       headers.Authorization = "Bearer " + token;
     }
@@ -237,16 +273,19 @@
   }
 
   // A returning reader sees their numbers (theirs only: the inputs are empty for a new one).
-  if (store.get()) {
-    call("GET", "/forecasts/mine").then(function (answer) {
+  store.load().then(function (token) {
+    if (!token) {
+      return;
+    }
+    return call("GET", "/forecasts/mine").then(function (answer) {
       var active = (answer.status === 200 && answer.data.active) || {};
       var mine = {};
       Object.keys(active).forEach(function (key) {
         mine[key] = active[key].probability;
       });
       if (Object.keys(mine).length) {
-        refresh(mine, {});
+        return refresh(mine, {});
       }
-    }).catch(function () {});
-  }
+    });
+  }).catch(function () {});
 })();

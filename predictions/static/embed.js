@@ -8,15 +8,25 @@
   var base = new URL(script.src).origin;
   var frames = [];
 
-  // The frame tells its height; believe only our origin and the frame we opened.
+  // Messages from our frames only: their height, and the reader's token where the browser
+  // refuses the frame its own storage (Chromium blocking third-party cookies blocks it too).
+  var KEY = "predictions-reader:" + base;
   w.addEventListener("message", function (e) {
-    var m = e.data;
-    if (e.origin !== base || !m || m.type !== "predictions:height" || typeof m.height !== "number") return;
-    for (var i = 0; i < frames.length; i++) {
-      if (frames[i].contentWindow === e.source) {
-        frames[i].style.height = Math.max(80, Math.min(m.height, 5000)) + "px";
-        frames[i].parentNode.style.minHeight = "";
-      }
+    var m = e.data, f = null;
+    for (var i = 0; i < frames.length; i++) if (frames[i].contentWindow === e.source) f = frames[i];
+    if (e.origin !== base || !f || !m || typeof m.type !== "string") return;
+    if (m.type === "predictions:height" && typeof m.height === "number") {
+      f.style.height = Math.max(80, Math.min(m.height, 5000)) + "px";
+      f.parentNode.style.minHeight = "";
+    } else if (m.type === "predictions:token-get") {
+      var t = null;
+      try { t = w.localStorage.getItem(KEY); } catch (x) {}
+      e.source.postMessage({ type: "predictions:token", token: t }, base);
+    } else if (m.type === "predictions:token-set") {
+      try {
+        if (typeof m.token === "string") w.localStorage.setItem(KEY, m.token);
+        else w.localStorage.removeItem(KEY);
+      } catch (x) {}
     }
   });
 

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from ...models import QuestionStatus
 from ...services import questions as question_service
 from ...services import queues, resolution
+from .. import embedding
 from ..lookups import question_or_404
 from ..writes import committed
 from .auth import editor_required, page_moderator, require_page_moderator, template_context
@@ -30,6 +31,7 @@ def render_questions(forms: dict[tuple[str, str], ResolveForm] | None = None, st
             resolve_form=resolve_form,
             status_form=QuestionStatusForm(),
             sizes=queues.queue_sizes(),
+            embed_snippet=embedding.snippet,
         ),
         status,
     )
