@@ -31,7 +31,7 @@ def render_questions(forms: dict[tuple[str, str], ResolveForm] | None = None, st
             resolve_form=resolve_form,
             status_form=QuestionStatusForm(),
             sizes=queues.queue_sizes(),
-            embed_snippet=embedding.snippet,
+            embed_snippet=lambda question: str(embedding.snippet(question)),  # shown as text
         ),
         status,
     )

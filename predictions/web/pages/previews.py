@@ -2,8 +2,8 @@
 
 from flask import Blueprint, Response, request
 
-from ...core.share_image import Preview, PreviewRow, render
 from ...models import Question
+from ...services.share_image import Preview, PreviewRow, render
 from .. import crowd
 from ..lookups import question_or_404
 

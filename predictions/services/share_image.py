@@ -1,4 +1,4 @@
-"""The share preview of a question: a 1200×630 PNG drawn with Pillow (pure: numbers in, bytes out).
+"""The share preview of a question: a 1200×630 PNG drawn with Pillow (numbers in, bytes out).
 
 It shows the closing question, the article's numbers and how many readers have forecast; the
 crowd's numbers only when the caller passes them (once the question is closed), so a preview
