@@ -171,7 +171,10 @@ def test_reader_forecasts_through_the_embed_without_third_party_cookies(
     # Nothing is kept in a cookie: the token is in the host page's storage, by the loader.
     assert page.context.cookies() == []
     assert page.evaluate("Object.keys(localStorage)") == [f"predictions-reader:{service}"]
-    page.screenshot(path=artifacts / "embed-host-390.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.locator(".predictions-embed").screenshot(path=artifacts / "embed-390.png")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.locator(".predictions-embed").screenshot(path=artifacts / "embed-1280.png")
 
     page.reload()
     frame = embed_frame(page, service)
