@@ -60,6 +60,16 @@ def problem(response, path: str) -> str | None:
     return None
 
 
+def answered(client, path: str, method: str, **kwargs) -> str | None:
+    """The problem with the answer to one request, if any; the answer is closed (a file it
+    streams, such as the embed loader, is not left open)."""
+    response = client.open(path, method=method, **kwargs)
+    try:
+        return problem(response, path)
+    finally:
+        response.close()
+
+
 @pytest.mark.parametrize("who", ["anonymous", "moderator"])
 def test_no_parameter_reaches_a_500(app, seed, who):
     comment_id, reader_id = make_comment(app, status="approved")
@@ -83,13 +93,12 @@ def test_no_parameter_reaches_a_500(app, seed, who):
     for rule, method in routes(app):
         for path in urls(rule, valid):
             kwargs = {"json": {}} if path.startswith("/api/") and method != "GET" else {}
-            if found := problem(client.open(path, method=method, **kwargs), path):
+            if found := answered(client, path, method, **kwargs):
                 failures.append((method, path, found))
             if method != "GET":
                 continue
             for parameter in QUERY_PARAMETERS:
                 for value in QUERY_VALUES:
-                    response = client.open(path, method=method, query_string={parameter: value})
-                    if found := problem(response, path):
+                    if found := answered(client, path, method, query_string={parameter: value}):
                         failures.append((method, f"{path}?{parameter}={value[:20]!r}", found))
     assert failures == []
