@@ -51,7 +51,7 @@ def test_valid_submission_redirects_and_shows_numbers_beside_article(page_reader
     html = text(page_reader.page())
     assert "Your forecast is saved." in html
     assert "Your forecast beside the article" in html
-    assert re.search(r"Strained US-EU Relations</th>\s*<td class=\"num\">70 %</td>", html)
+    assert re.search(r"Strained US-EU Relations</th>\s*<td class=\"num\"[^>]*>70 %</td>", html)
     assert "+10 points" in html
     assert "−15 points" in html
     assert "1 reader has forecast" in html
