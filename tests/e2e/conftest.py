@@ -105,16 +105,23 @@ def server_factory_module() -> Iterator[Callable[..., str]]:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium: Path):
-    """One headless chromium for the session (Playwright's sync API)."""
+def playwright():
+    """Playwright's sync API, started once: a second start while one runs fails ("Sync API
+    inside the asyncio loop"), so a test that needs a chromium of its own launches it here."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    with sync_playwright() as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def browser(playwright, chromium: Path):
+    """One headless chromium for the session."""
+    browser = playwright.chromium.launch(
+        executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

@@ -90,17 +90,14 @@ def service(chromium, hosts, server_factory_module, tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def blocking_browser(chromium: Path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(chromium),
-            headless=True,
-            args=[*CHROMIUM_ARGS, BLOCK_THIRD_PARTY_COOKIES],
-        )
-        yield browser
-        browser.close()
+def blocking_browser(playwright, chromium: Path):
+    browser = playwright.chromium.launch(
+        executable_path=str(chromium),
+        headless=True,
+        args=[*CHROMIUM_ARGS, BLOCK_THIRD_PARTY_COOKIES],
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
