@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from bench.read_bench import redis_answers  # noqa: E402
 from tests.e2e.server import (  # noqa: E402 (the project root goes on the path first)
     app_env,
     prepare_database,
@@ -179,16 +180,6 @@ def open_loop(base_url: str, endpoint: Endpoint, rate: float, seconds: float) ->
     latencies.sort()
     pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
     return {"rate": total / seconds, "p50": pick(0.5), "p99": pick(0.99), "errors": errors}
-
-
-def redis_answers(url: str) -> bool:
-    try:
-        import redis
-
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-        return True
-    except Exception:
-        return False
 
 
 @contextmanager

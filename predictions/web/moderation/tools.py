@@ -243,13 +243,19 @@ def change_password():
     return render_accounts(new_password=form, status=422)
 
 
+def another_moderator_or_404(moderator_id: int, refusal: str) -> Moderator:
+    """The account an admin acts on: 404 if there is none, 422 (refusal) if it is their own."""
+    subject = db.get_or_404(Moderator, moderator_id, description="There is no such moderator.")
+    if subject.id == page_moderator().id:
+        abort(422, refusal)
+    return subject
+
+
 @bp.post("/moderators/<int:moderator_id>/disable")
 @admin_required
 def disable(moderator_id: int):
     """Disable a moderator account (never your own)."""
-    subject = db.get_or_404(Moderator, moderator_id, description="There is no such moderator.")
-    if subject.id == page_moderator().id:
-        abort(422, "You cannot disable your own account.")
+    subject = another_moderator_or_404(moderator_id, "You cannot disable your own account.")
     if ModeratorDisableForm().validate_on_submit():
         changed = committed(lambda: moderators.disable(subject, by=page_moderator()))
         flash(f"{subject.name} {'disabled' if changed else 'was already disabled'}.", "success")
@@ -260,9 +266,7 @@ def disable(moderator_id: int):
 @admin_required
 def set_role(moderator_id: int):
     """Give an account another role (audited; never your own, so an admin always remains)."""
-    subject = db.get_or_404(Moderator, moderator_id, description="There is no such moderator.")
-    if subject.id == page_moderator().id:
-        abort(422, "You cannot change your own role.")
+    subject = another_moderator_or_404(moderator_id, "You cannot change your own role.")
     form = role_form(subject)
     if form.validate_on_submit():
         me = page_moderator()
