@@ -162,7 +162,7 @@ def question_entries(facts: QuestionFacts, authority: str, now: datetime) -> lis
             entry(
                 EventKind.RESOLVED,
                 f"Resolved {resolution.outcome}: {resolution.label}",
-                f"{facts.title}: “{resolution.label}” resolved {resolution.outcome}. "
+                f"{facts.title} — “{resolution.label}” resolved {resolution.outcome}. "
                 f"{resolution.headline}",
                 resolution.resolved_at,
                 key=resolution.key,

@@ -128,7 +128,7 @@ def test_each_resolution_is_an_entry_with_its_headline_and_correction():
     sign, meet = entries[0], entries[1]  # the correction makes "sign" the newest
     assert sign.title == "Resolved no: Label sign"
     assert (sign.published, sign.updated) == (corrected.resolved_at, corrected.corrected_at)
-    assert meet.summary == "A summit?: “Label meet” resolved yes. The crowd beat it."
+    assert meet.summary == "A summit? — “Label meet” resolved yes. The crowd beat it."
     assert (meet.page, meet.anchor) == ("results", "scores-heading")
     assert meet.id == f"tag:{HOST},2026:q/a-summit/resolved/meet"
 
