@@ -204,6 +204,7 @@ def test_pages_link_their_feed_in_the_head(client, seed, page, feed):
 def test_the_question_page_shows_a_follow_link(client, seed):
     html = client.get(f"/q/{SLUG}").get_data(as_text=True)
     assert (
-        f'<a class="follow" href="{FEED}" type="application/atom+xml">Follow'
-        '<span class="visually-hidden"> this question</span> (Atom feed)</a>'
+        # The visible words start the accessible name (WCAG 2.5.3, label in name).
+        f'<a class="follow" href="{FEED}" type="application/atom+xml">Follow (Atom feed)'
+        '<span class="visually-hidden"> for this question</span></a>'
     ) in html
