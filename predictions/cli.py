@@ -54,7 +54,7 @@ def list_command() -> None:
 
 
 def _set_status(slug: str, status: QuestionStatus) -> None:
-    question_service.set_status(_question_or_fail(slug), status)
+    question_service.change_status(_question_or_fail(slug), status, None)
     db.session.commit()
     click.echo(f"{slug}: {status}")
 

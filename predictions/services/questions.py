@@ -186,12 +186,21 @@ def set_status(question: Question, status: QuestionStatus) -> None:
     db.session.flush()
 
 
-def toggle_status(question: Question, moderator: Moderator) -> QuestionStatus:
-    """Close an open question or open a closed one, in the audit log; returns the new status."""
+def change_status(question: Question, after: QuestionStatus, moderator: Moderator | None) -> bool:
+    """Open or close a question, in the audit log (moderator None: the CLI acted); False when
+    it already had that status. The feeds read when it closed from this row."""
     before = question.status
-    after = QuestionStatus.CLOSED if before == QuestionStatus.OPEN else QuestionStatus.OPEN
+    if before == after:
+        return False
     set_status(question, after)
     audit.record(
         f"question_{after}", moderator, from_status=before, to_status=after, note=question.slug
     )
+    return True
+
+
+def toggle_status(question: Question, moderator: Moderator) -> QuestionStatus:
+    """Close an open question or open a closed one, in the audit log; returns the new status."""
+    after = QuestionStatus.CLOSED if question.status == QuestionStatus.OPEN else QuestionStatus.OPEN
+    change_status(question, after, moderator)
     return after

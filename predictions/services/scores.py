@@ -6,6 +6,7 @@ nobody.
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..core import aggregation, scoring
@@ -106,7 +107,7 @@ def question_scores(question: Question) -> QuestionScores:
     """The scorecard of every resolved scenario, the headline and the full leaderboard."""
     resolved = resolved_scenarios(question)
     scored = [r for r in resolved if r.card is not None]
-    headline = scoring.headline(r.card for r in scored) if scored or not resolved else ALL_ANNULLED
+    headline = headline_of(resolved)
     excluded = {s.reader_id for r in scored for s in r.banned}
     results: dict[str, tuple[str, list[tuple[float, float]]]] = {}
     for r in scored:
@@ -120,6 +121,23 @@ def question_scores(question: Question) -> QuestionScores:
                 )
     board = scoring.leaderboard(results.values())
     return QuestionScores(tuple(resolved), headline, len(excluded), tuple(board))
+
+
+def headline_of(resolved: Sequence[ResolvedScenario]) -> str:
+    """The scorecard's headline over these resolved scenarios."""
+    cards = [r.card for r in resolved if r.card is not None]
+    return scoring.headline(cards) if cards or not resolved else ALL_ANNULLED
+
+
+def headlines_as_resolved(question: Question) -> dict[str, str]:
+    """{scenario key: the scorecard's headline as it stood right after that scenario resolved}."""
+    resolved = resolved_scenarios(question)
+    return {
+        r.scenario.key: headline_of(
+            [other for other in resolved if other.scenario.resolved_at <= r.scenario.resolved_at]
+        )
+        for r in resolved
+    }
 
 
 def reader_scores(question: Question, reader: Reader | None) -> dict[str, dict] | None:

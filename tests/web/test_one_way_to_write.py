@@ -22,6 +22,8 @@ READS = [
     "/q/{slug}/results",
     "/q/{slug}/results.csv",
     "/q/{slug}/history.csv",
+    "/q/{slug}/feed.atom",
+    "/feed.atom",
     "/me",
     "/api/v1/questions/{slug}",
     "/api/v1/questions/{slug}/aggregate",

@@ -2,9 +2,9 @@
 
 from flask import Flask
 
-from . import comments, embed, my_data, previews, questions, results
+from . import comments, embed, feeds, my_data, previews, questions, results
 
 
 def init_app(app: Flask) -> None:
-    for page in (questions, comments, my_data, results, embed, previews):
+    for page in (questions, comments, my_data, results, embed, previews, feeds):
         app.register_blueprint(page.bp)
