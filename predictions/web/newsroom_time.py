@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from ..core import wording
-from ..core.question_status import Phase, StatusWords, describe
+from ..core.question_status import Phase, StatusWords, describe, phase_at
 
 # What a datetime-local input sends and shows (minutes, no zone).
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -48,6 +48,19 @@ def question_status(question, now: datetime | None = None) -> StatusWords:
     now = now or datetime.now(UTC)
     zone = newsroom_zone()
     return describe(question.phase(now), now, zone, question.opens_at, question.closes_at)
+
+
+def status_once_published(question, now: datetime | None = None) -> StatusWords:
+    """What a draft would say if an editor published it now ("opens in 2 days")."""
+    now = now or datetime.now(UTC)
+    phase = phase_at(
+        now,
+        published_at=now,
+        opens_at=question.opens_at,
+        closes_at=question.closes_at,
+        closed_by_hand=question.status == "closed",
+    )
+    return describe(phase, now, newsroom_zone(), question.opens_at, question.closes_at)
 
 
 def not_open_message(question) -> str:

@@ -308,3 +308,18 @@ def test_a_resolution_row_names_its_scenario(app, editor):
     log = editor.client.get("/moderation/audit?action=resolve").get_data(as_text=True)
     assert "<code>us-eu-strain</code>" in log
     assert re.search(r"scenario \d+", status_line(log)) is None
+
+
+def test_the_moderators_page_has_a_status_for_each_question(app, clock, editor):
+    opens = (utcnow() + timedelta(hours=5)).replace(tzinfo=None)
+    make_draft(app, opens_at=opens)
+    with app.app_context():
+        questions.get_by_slug(SEED_SLUG).closes_at = utcnow() + timedelta(days=3)
+        db.session.commit()
+    text = status_line(editor.client.get("/moderation/questions").get_data(as_text=True))
+    assert "Draft Not public: only editors see it. Published now, it would say: Opens in 5" in text
+    assert "Open Closes in 3 days" in text
+    clock.shift(timedelta(days=3))
+    html = editor.client.get("/moderation/questions").get_data(as_text=True)
+    assert "Closed Closed on 21 November" in status_line(html)
+    assert "Close to new forecasts" not in html  # the clock closed it already

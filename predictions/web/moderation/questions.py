@@ -10,7 +10,7 @@ from ...services import questions as question_service
 from ...services import queues, resolution
 from .. import embedding
 from ..lookups import question_or_404
-from ..newsroom_time import question_status
+from ..newsroom_time import question_status, status_once_published
 from ..pages.forms import ForecastForm
 from ..pages.questions import render_question_page
 from ..writes import committed
@@ -34,6 +34,7 @@ def render_questions(forms: dict[tuple[str, str], ResolveForm] | None = None, st
             "moderation/questions.html",
             questions=question_service.list_questions(drafts=True),
             publish_form=PublishForm(),
+            status_once_published=status_once_published,
             forms=forms or {},
             resolve_form=resolve_form,
             status_form=QuestionStatusForm(),
