@@ -49,7 +49,7 @@ def seed_command() -> None:
 @questions_cli.command("list")
 def list_command() -> None:
     """List the questions with status and forecaster count."""
-    for q in question_service.list_questions():
+    for q in question_service.list_questions(drafts=True):
         click.echo(f"{q.slug}\t{q.public_status}\t{q.forecaster_count} forecasters\t{q.title}")
 
 
@@ -122,7 +122,7 @@ aggregates_cli = AppGroup("aggregates", help="Repair the crowd's counts, store d
 
 
 def _question_or_fail(slug: str):
-    question = question_service.get_by_slug(slug)
+    question = question_service.get_by_slug(slug, drafts=True)
     if question is None:
         raise click.ClickException(f"no question with the slug {slug!r}")
     return question

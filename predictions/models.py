@@ -20,6 +20,7 @@ from sqlalchemy.types import JSON, DateTime, TypeDecorator
 
 from .core import roles
 from .core.comment_rules import CommentStatus
+from .core.question_status import Phase, phase_at
 from .core.roles import Role
 from .core.validation import DISPLAY_NAME_MAX
 from .extensions import db
@@ -88,6 +89,8 @@ class Question(db.Model):
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # None while the question is a draft (only editors see it); set once, when it is published.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Readers with a standing forecast on the question, bans excluded; kept in step with every
     # forecast change (like ScenarioCount) so that nobody counts distinct readers per request.
     forecaster_count: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -108,19 +111,25 @@ class Question(db.Model):
         CheckConstraint("moderation_mode IN ('pre', 'post')", name="moderation_mode"),
     )
 
+    def phase(self, now: datetime | None = None) -> Phase:
+        """Draft, scheduled, open or closed at this moment (core/question_status.py)."""
+        return phase_at(
+            now or utcnow(),
+            published_at=self.published_at,
+            opens_at=self.opens_at,
+            closes_at=self.closes_at,
+            closed_by_hand=self.status != QuestionStatus.OPEN,
+        )
+
     def is_open(self, now: datetime | None = None) -> bool:
-        """Whether the question takes forecasts at this moment."""
-        now = now or utcnow()
-        if self.status != QuestionStatus.OPEN:
-            return False
-        if self.opens_at is not None and now < self.opens_at:
-            return False
-        return self.closes_at is None or now < self.closes_at
+        """Whether the question takes forecasts at this moment (never a draft's or a scheduled
+        question's)."""
+        return self.phase(now) == Phase.OPEN
 
     @property
     def public_status(self) -> str:
-        """'open' while it takes forecasts, else 'closed'."""
-        return QuestionStatus.OPEN if self.is_open() else QuestionStatus.CLOSED
+        """'scheduled', 'open' or 'closed' ('draft' only for the editors who see drafts)."""
+        return self.phase().value
 
     def scenario(self, key: str) -> "Scenario | None":
         """The scenario with this key, if any."""

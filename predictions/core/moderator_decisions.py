@@ -56,6 +56,10 @@ MODERATOR_CREATE, MODERATOR_DISABLE = "moderator_create", "moderator_disable"
 MODERATOR_PASSWORD = "moderator_password"
 MODERATOR_ROLE = "moderator_role"
 QUESTION_CREATE, QUESTION_EDIT = "question_create", "question_edit"
+QUESTION_PUBLISH = "question_publish"
+# An editor closing a question, or opening it again (the stored names: "question_" + status).
+QUESTION_OPEN, QUESTION_CLOSE = "question_open", "question_closed"
+RESOLVE, RE_RESOLVE = "resolve", "re-resolve"
 AUDIT_ACTIONS = (
     *ACTIONS,
     BAN,
@@ -70,6 +74,11 @@ AUDIT_ACTIONS = (
     MODERATOR_ROLE,
     QUESTION_CREATE,
     QUESTION_EDIT,
+    QUESTION_PUBLISH,
+    QUESTION_OPEN,
+    QUESTION_CLOSE,
+    RESOLVE,
+    RE_RESOLVE,
 )
 
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from ..extensions import db
-from ..models import ModerationAction, Moderator
+from ..models import ModerationAction, Moderator, Question, Scenario
 from .paging import Page, paginate
 
 
@@ -18,10 +18,33 @@ def record(action: str, moderator: Moderator | None, **fields) -> ModerationActi
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """An audit row with the name of the moderator who acted."""
+    """An audit row with the name of the moderator who acted (and, for a resolution, the
+    scenario it concerns in words)."""
 
     action: ModerationAction
     moderator_name: str | None
+    scenario: "ScenarioName | None" = None
+
+
+@dataclass(frozen=True)
+class ScenarioName:
+    """What a resolution row names: the question's slug, the scenario's key and label."""
+
+    slug: str
+    key: str
+    label: str
+
+
+def scenario_names(scenario_ids: set[int]) -> dict[int, ScenarioName]:
+    """Slug, key and label of these scenarios (a scenario removed since is left out)."""
+    if not scenario_ids:
+        return {}
+    rows = db.session.execute(
+        db.select(Scenario.id, Question.slug, Scenario.key, Scenario.label)
+        .join(Question, Question.id == Scenario.question_id)
+        .where(Scenario.id.in_(scenario_ids))
+    )
+    return {id_: ScenarioName(slug, key, label) for id_, slug, key, label in rows}
 
 
 def entries(
@@ -37,7 +60,8 @@ def entries(
         query = query.where(ModerationAction.moderator_id == moderator_id)
     query = query.order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc())
     result = paginate(query, page, per_page, scalars=False)
-    items = [AuditEntry(row, name) for row, name in result.items]
+    names = scenario_names({row.scenario_id for row, _ in result.items if row.scenario_id})
+    items = [AuditEntry(row, name, names.get(row.scenario_id)) for row, name in result.items]
     return Page(items=items, page=result.page, per_page=per_page, total=result.total)
 
 

@@ -1,4 +1,9 @@
-"""Questions: load definitions, look them up, open and close them."""
+"""Questions: load definitions, look them up, publish, open and close them.
+
+A question the editors' form creates is a draft (published_at None) until an editor publishes
+it; one loaded from a file by the CLI is published at once. Lookups leave drafts out unless the
+caller asks for them (drafts=True), so a public view that forgets cannot show one.
+"""
 
 from importlib import resources
 
@@ -6,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from ..core import moderator_decisions as decisions
 from ..core.question_file import QuestionSpec, article_url, parse_question
+from ..core.question_status import Phase
 from ..errors import Invalid
 from ..extensions import db
 from ..models import Forecast, Moderator, Question, QuestionStatus, Scenario, utcnow
@@ -20,9 +26,13 @@ def seed_text() -> str:
 
 
 def load_question(spec: QuestionSpec) -> tuple[Question, bool]:
-    """Create or update a question from its definition; returns (question, changed)."""
+    """Create or update a question from its definition (the CLI: a new one is published at
+    once, no draft); returns (question, changed)."""
     question = db.session.scalar(db.select(Question).filter_by(slug=spec.slug))
     question, changed_fields = apply_spec(spec, question)
+    if changed_fields[:1] == ["created"]:
+        question.published_at = utcnow()
+        db.session.flush()
     return question, bool(changed_fields)
 
 
@@ -90,7 +100,8 @@ def save_from_editor(
     spec: QuestionSpec, moderator: Moderator, question: Question | None = None
 ) -> Question:
     """Create or edit a question from the editors' form, audited with the fields that changed;
-    raises Invalid (per field) when the slug is taken."""
+    raises Invalid (per field) when the slug is taken. A question created here is a draft
+    (published_at None) until an editor publishes it."""
     other = db.session.scalar(db.select(Question).filter_by(slug=spec.slug))
     if other is not None and other is not question:
         raise Invalid(errors={"slug": [f"Another question has the slug {spec.slug!r}."]})
@@ -152,15 +163,18 @@ _BY_SLUG = (
     .options(joinedload(Question.scenarios))
     .where(Question.slug == db.bindparam("slug"))
 )
+_PUBLISHED_BY_SLUG = _BY_SLUG.where(Question.published_at.is_not(None))
 
 
-def get_by_slug(slug: str) -> Question | None:
-    """The question with this slug, its scenarios loaded in the same query."""
-    return db.session.execute(_BY_SLUG, {"slug": slug}).unique().scalar_one_or_none()
+def get_by_slug(slug: str, *, drafts: bool = False) -> Question | None:
+    """The question with this slug, its scenarios loaded in the same query; a draft only when
+    the caller may see drafts."""
+    query = _BY_SLUG if drafts else _PUBLISHED_BY_SLUG
+    return db.session.execute(query, {"slug": slug}).unique().scalar_one_or_none()
 
 
 def by_article_url(url: str) -> Question | None:
-    """The question whose article is published at this address (query and fragment aside)."""
+    """The published question whose article is at this address (query and fragment aside)."""
     wanted = article_url(url)
     # Few questions, short lists: comparing in Python keeps the JSON column portable.
     for question in list_questions():
@@ -169,9 +183,30 @@ def by_article_url(url: str) -> Question | None:
     return None
 
 
-def list_questions() -> list[Question]:
-    """Every question, newest first (each carries its forecaster count)."""
-    return list(db.session.scalars(db.select(Question).order_by(Question.created_at.desc())))
+def list_questions(*, drafts: bool = False) -> list[Question]:
+    """The published questions (and drafts, when asked), newest first (each carries its
+    forecaster count)."""
+    query = db.select(Question).order_by(Question.created_at.desc())
+    if not drafts:
+        query = query.where(Question.published_at.is_not(None))
+    return list(db.session.scalars(query))
+
+
+def publish(question: Question, moderator: Moderator) -> bool:
+    """Make a draft public now: it opens at once, or at its opening time (audited with the
+    phase it moves to); False when it was already published."""
+    if question.published_at is not None:
+        return False
+    question.published_at = utcnow()
+    audit.record(
+        decisions.QUESTION_PUBLISH,
+        moderator,
+        from_status=Phase.DRAFT,
+        to_status=question.phase(),
+        note=question.slug,
+    )
+    db.session.flush()
+    return True
 
 
 def forecaster_count(question: Question) -> int:
@@ -181,7 +216,7 @@ def forecaster_count(question: Question) -> int:
 
 
 def set_status(question: Question, status: QuestionStatus) -> None:
-    """Open or close a question."""
+    """Open or close a question (unaudited: change_status is the audited way)."""
     question.status = status
     db.session.flush()
 
@@ -193,9 +228,8 @@ def change_status(question: Question, after: QuestionStatus, moderator: Moderato
     if before == after:
         return False
     set_status(question, after)
-    audit.record(
-        f"question_{after}", moderator, from_status=before, to_status=after, note=question.slug
-    )
+    action = decisions.QUESTION_OPEN if after == QuestionStatus.OPEN else decisions.QUESTION_CLOSE
+    audit.record(action, moderator, from_status=before, to_status=after, note=question.slug)
     return True
 
 

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from ..core import moderator_decisions as decisions
 from ..extensions import db
 from ..models import ModerationAction, Moderator, Outcome, Scenario, utcnow
 from . import counts
@@ -35,7 +36,7 @@ def resolve(
     scenario.resolved_by_id = moderator.id if moderator is not None else None
     scenario.resolution_note = note
     action = record(
-        "resolve" if previous is None else "re-resolve",
+        decisions.RESOLVE if previous is None else decisions.RE_RESOLVE,
         moderator,
         created_at=now,
         scenario_id=scenario.id,

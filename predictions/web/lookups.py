@@ -2,16 +2,28 @@
 as web/errors.py decides by path)."""
 
 from flask import abort
+from flask_login import current_user
 
+from ..core.roles import Role
 from ..extensions import db
 from ..models import Comment, CommentStatus, Question, Reader
 from ..services import questions
+from .identity import bearer_token
+
+
+def sees_drafts() -> bool:
+    """Whether this request may see unpublished questions: only an editor's (or admin's) login
+    session; a request with a bearer token is an API client, and the API shows no drafts."""
+    if bearer_token() is not None or not current_user.is_authenticated:
+        return False
+    return current_user.may(Role.EDITOR)
 
 
 def question_or_404(slug: str) -> Question:
-    """The question with this slug, or a 404."""
-    question = questions.get_by_slug(slug)
-    if question is None:
+    """The question with this slug, or a 404 (also for a draft, to anyone but an editor)."""
+    question = questions.get_by_slug(slug, drafts=True)
+    # Only a draft costs the look at who is asking: published questions skip the login check.
+    if question is None or (question.published_at is None and not sees_drafts()):
         abort(404, f"There is no question with the slug {slug!r}.")
     return question
 

@@ -191,3 +191,22 @@ def test_admins_keep_every_right_as_role_admin_and_back(migrated_app):
         db.session.commit()
     assert admins == {"mia": False, "ada": True}  # an editor was no admin
     run(migrated_app, "db", "upgrade")
+
+
+def test_questions_that_existed_are_published_when_they_were_created(migrated_app):
+    run(migrated_app, "db", "upgrade", "e3a91c7d2b14")
+    with migrated_app.app_context():
+        db.session.execute(
+            text(
+                "INSERT INTO questions (slug, title, summary, source_name, source_url, "
+                "closing_question, faq, status, moderation_mode, created_at) VALUES ('q', 'Q', "
+                "'S', 'N', 'https://x.example', 'C?', '[]', 'open', 'pre', '2026-11-02 08:00:00')"
+            )
+        )
+        db.session.commit()
+        created = db.session.execute(text("SELECT created_at FROM questions")).scalar_one()
+    run(migrated_app, "db", "upgrade")
+    with migrated_app.app_context():
+        published = db.session.execute(text("SELECT published_at FROM questions")).scalar_one()
+    assert published == created
+    run(migrated_app, "db", "downgrade", "e3a91c7d2b14")

@@ -64,6 +64,8 @@ ROLE_OF_ENDPOINT = {
     "moderation_questions.index": E,
     "moderation_questions.resolve": E,
     "moderation_questions.toggle_status": E,
+    "moderation_questions.preview": E,
+    "moderation_questions.publish": E,
     "moderation_api.Queue": M,
     "moderation_api.Decision": M,
     "moderation_api.Ban": M,

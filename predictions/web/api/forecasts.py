@@ -11,6 +11,7 @@ from ...services.submissions import ForecastSubmission
 from .. import crowd
 from ..identity import current_reader, reader_or_401
 from ..lookups import question_or_404
+from ..newsroom_time import not_open_message
 from ..submitting import send_forecast
 from ..writes import committed, late_write_lock
 from .base import api_blueprint, documents_errors
@@ -27,7 +28,7 @@ blp = api_blueprint("forecasts", __name__, "Forecasts: yours, given and withdraw
 def open_question_or_409(slug: str) -> Question:
     question = question_or_404(slug)
     if not question.is_open():
-        abort(409, message="This question is closed to new forecasts.")
+        abort(409, message=not_open_message(question))
     return question
 
 

@@ -191,3 +191,9 @@ class QuestionStatusForm(FlaskForm):
     # "yes" once the admin has confirmed closing (the confirmation page or dialog).
     confirm = HiddenField()
     submit = SubmitField("Change")
+
+
+class PublishForm(FlaskForm):
+    """Publish a draft: it opens now, or at its opening time."""
+
+    submit = SubmitField("Publish")

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, Response, request
 
+from ...core.question_status import Phase
 from ...models import Question
 from ...services.share_image import Preview, PreviewRow, render
 from .. import crowd
@@ -16,7 +17,7 @@ MAX_AGE = 300
 
 def preview_of(question: Question) -> Preview:
     """What the picture shows; the crowd's medians only once the question is closed."""
-    closed = not question.is_open()
+    closed = question.phase() == Phase.CLOSED  # a scheduled question shows as open, no crowd
     medians = {}
     if closed:
         medians = {item.key: item.aggregate.median for item in crowd.current(question)}

@@ -20,6 +20,7 @@ from ...services.comments import BotSignals, status_for_author
 from .. import crowd
 from ..identity import current_reader, remember
 from ..lookups import question_or_404
+from ..newsroom_time import full_local, not_open_message, question_status
 from ..submitting import send_comment, send_forecast
 from ..writes import committed, late_write_lock
 from .forms import ForecastForm, WithdrawForm
@@ -28,6 +29,9 @@ bp = Blueprint("pages", __name__)
 # One way to write a number for people, on every page: "2,001 readers", "1 point".
 bp.add_app_template_filter(wording.number, "number")
 bp.add_app_template_filter(wording.count_of, "count_of")
+# "Closes in 3 days" on every page that shows a question, worked out from the clock at each read.
+bp.add_app_template_global(question_status, "question_status")
+bp.add_app_template_filter(full_local, "full_local")
 
 # Messages about what the reader just did are shown in the confirmation box of the question
 # page, where the redirect's anchor lands (not at the top of the page, out of view).
@@ -95,10 +99,22 @@ def question(slug: str):
         if reader is not None and reader.display_name:
             form.display_name.data = reader.display_name
     elif not question.is_open():
-        flash("This question is closed to new forecasts.", "error")
+        flash(not_open_message(question), "error")
     elif form.validate() and (saved := save_forecast(question, reader, form)):
         return saved
-    status = 422 if form.is_submitted() else 200
+    return render_question_page(question, reader, form, active, 422 if form.is_submitted() else 200)
+
+
+def render_question_page(
+    question: Question,
+    reader: Reader | None,
+    form: ForecastForm,
+    active: dict[str, Forecast],
+    status: int = 200,
+    preview: bool = False,
+):
+    """The question page as this reader sees it (the editors' preview shows it to nobody's
+    reader, under its banner)."""
     return (
         render_template(
             "pages/question.html",
@@ -108,6 +124,7 @@ def question(slug: str):
             standing=where_you_stand(question, reader, active),
             withdraw_form=WithdrawForm(),
             forecaster_count=questions.forecaster_count(question),
+            preview=preview,
         ),
         status,
     )
