@@ -218,6 +218,35 @@ def article_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", "", ""))
 
 
+def data_from_spec(spec: QuestionSpec) -> dict:
+    """A definition as plain data in the TOML's shape: what `spec_from_data` reads back to the
+    same spec (a time left open is left out: TOML has no null)."""
+    data: dict = {
+        "slug": spec.slug,
+        "title": spec.title,
+        "closing_question": spec.closing_question,
+        "summary": spec.summary,
+        "moderation": spec.moderation_mode,
+    }
+    for name in ("opens_at", "closes_at"):
+        if getattr(spec, name) is not None:
+            data[name] = getattr(spec, name)
+    data["article_urls"] = list(spec.article_urls)
+    data["source"] = {"name": spec.source_name, "url": spec.source_url}
+    data["faq"] = [{"question": q, "answer": a} for q, a in spec.faq]
+    data["scenarios"] = [
+        {
+            "key": s.key,
+            "label": s.label,
+            "baseline": s.baseline,
+            "impact": s.impact,
+            "resolution": s.resolution_criteria,
+        }
+        for s in spec.scenarios
+    ]
+    return data
+
+
 def parse_question(text: str) -> QuestionSpec:
     """Read a question file, or raise QuestionFileError listing every problem."""
     try:
