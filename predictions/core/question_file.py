@@ -128,7 +128,9 @@ class _Reader:
         """The slug given, else one derived from `derived_from`."""
         given = data.get(name)
         if given is None or (isinstance(given, str) and not given.strip()):
-            given = derive_slug(derived_from) if derived_from else ""
+            if not derived_from:
+                return ""  # nothing to make it from: the title's (or label's) problem says so
+            given = derive_slug(derived_from)
         value = self.text({name: given}, name, path)
         if value and not SLUG_PATTERN.match(value):
             self.problem(path, SLUG_MESSAGE)
