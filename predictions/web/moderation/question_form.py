@@ -239,22 +239,24 @@ class QuestionForm(FlaskForm):
     def problems(self) -> list[tuple[str, str]]:
         """(id to link to, message naming the field) for the error summary, in page order."""
         found = [("question-form", message) for message in self.group_errors["form"]]
-        for name in ("title", "slug", "source_name", "source_url", "summary", "closing_question"):
-            found += [(self[name].id, f"{self[name].label.text}: {m}") for m in self[name].errors]
+
+        def add(*names: str) -> None:
+            for name in names:
+                field = self[name]
+                found.extend((field.id, f"{field.label.text}: {m}") for m in field.errors)
+
+        add("title", "slug", "closing_question", "summary", "source_name", "source_url")
+        add("article_urls")
         for name, noun, parts in (
-            ("faq", "FAQ entry", ("question", "answer")),
             ("scenarios", "Scenario", ("label", "key", "baseline", "impact", "resolution")),
+            ("faq", "Entry", ("question", "answer")),
         ):
-            found += [(name, m) for m in self.group_errors[name]]
+            found.extend((name, m) for m in self.group_errors[name])
             for i, entry in enumerate(self[name].entries):
-                for part in parts:
-                    field = entry.form[part]
-                    found += [
-                        (field.id, f"{noun} {i + 1}, {field.label.text}: {m}")
-                        for m in field.errors
-                    ]
-        for name in ("article_urls", "opens_at", "closes_at", "moderation"):
-            found += [(self[name].id, f"{self[name].label.text}: {m}") for m in self[name].errors]
+                for field in (entry.form[part] for part in parts):
+                    label = f"{noun} {i + 1}, {field.label.text}"
+                    found.extend((field.id, f"{label}: {m}") for m in field.errors)
+        add("opens_at", "closes_at", "moderation")
         return found
 
 
@@ -266,8 +268,8 @@ class QuestionUploadForm(FlaskForm):
             FileAllowed(["toml"], "Upload a .toml file."),
             FileSize(UPLOAD_MAX_BYTES, message=f"Upload at most {UPLOAD_MAX_BYTES // 1024} KB."),
         ],
-        description="The same file as `flask questions load` reads. A file whose slug is taken "
-        "updates that question.",
+        description="The file the command “flask questions load” reads. A file whose slug is "
+        "taken updates that question.",
     )
     submit = SubmitField("Upload")
 
