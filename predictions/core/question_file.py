@@ -128,7 +128,9 @@ class _Reader:
         """The slug given, else one derived from `derived_from`."""
         given = data.get(name)
         if given is None or (isinstance(given, str) and not given.strip()):
-            given = derive_slug(derived_from) if derived_from else ""
+            if not derived_from:
+                return ""  # nothing to make it from: the title's (or label's) problem says so
+            given = derive_slug(derived_from)
         value = self.text({name: given}, name, path)
         if value and not SLUG_PATTERN.match(value):
             self.problem(path, SLUG_MESSAGE)
@@ -216,6 +218,35 @@ def article_url(url: str) -> str:
     and host in lowercase (publishers add tracking parameters; the page stays the same)."""
     parts = urlsplit(url.strip())
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", "", ""))
+
+
+def data_from_spec(spec: QuestionSpec) -> dict:
+    """A definition as plain data in the TOML's shape: what `spec_from_data` reads back to the
+    same spec (a time left open is left out: TOML has no null)."""
+    data: dict = {
+        "slug": spec.slug,
+        "title": spec.title,
+        "closing_question": spec.closing_question,
+        "summary": spec.summary,
+        "moderation": spec.moderation_mode,
+    }
+    for name in ("opens_at", "closes_at"):
+        if getattr(spec, name) is not None:
+            data[name] = getattr(spec, name)
+    data["article_urls"] = list(spec.article_urls)
+    data["source"] = {"name": spec.source_name, "url": spec.source_url}
+    data["faq"] = [{"question": q, "answer": a} for q, a in spec.faq]
+    data["scenarios"] = [
+        {
+            "key": s.key,
+            "label": s.label,
+            "baseline": s.baseline,
+            "impact": s.impact,
+            "resolution": s.resolution_criteria,
+        }
+        for s in spec.scenarios
+    ]
+    return data
 
 
 def parse_question(text: str) -> QuestionSpec:

@@ -7,10 +7,17 @@ caller asks for them (drafts=True), so a public view that forgets cannot show on
 
 from importlib import resources
 
+import tomli_w
 from sqlalchemy.orm import joinedload
 
 from ..core import moderator_decisions as decisions
-from ..core.question_file import QuestionSpec, article_url, parse_question
+from ..core.question_file import (
+    QuestionSpec,
+    ScenarioSpec,
+    article_url,
+    data_from_spec,
+    parse_question,
+)
 from ..core.question_status import Phase
 from ..errors import Invalid
 from ..extensions import db
@@ -132,10 +139,9 @@ SLUG_LOCKED = "The slug cannot change once the question has opened (links to it 
 def _check_safe_edit(question: Question, spec: QuestionSpec) -> None:
     """Refuse the edits that would change what readers forecast on, or break links."""
     errors: dict[str, list[str]] = {}
-    opened = question.opens_at is None or question.opens_at <= utcnow()
-    if spec.slug != question.slug and opened:
+    if spec.slug != question.slug and slug_is_locked(question):
         errors["slug"] = [SLUG_LOCKED]
-    if _has_forecasts(question):
+    if has_forecasts(question):
         given = {item.key: item.baseline for item in spec.scenarios}
         stored = {s.key: s.baseline for s in question.scenarios}
         if any(key not in given or given[key] != baseline for key, baseline in stored.items()):
@@ -144,12 +150,49 @@ def _check_safe_edit(question: Question, spec: QuestionSpec) -> None:
         raise Invalid(errors=errors)
 
 
-def _has_forecasts(question: Question) -> bool:
+def slug_is_locked(question: Question) -> bool:
+    """Whether the question has opened, so that links to its slug may exist."""
+    return question.opens_at is None or question.opens_at <= utcnow()
+
+
+def has_forecasts(question: Question) -> bool:
     """Whether anyone ever forecast on the question (withdrawn forecasts count: they are scored
     history)."""
     return db.session.scalar(
         db.select(db.exists().where(Forecast.question_id == question.id))
     )
+
+
+def spec_of(question: Question) -> QuestionSpec:
+    """The stored question as a definition (what its TOML file or the editors' form holds)."""
+    return QuestionSpec(
+        slug=question.slug,
+        title=question.title,
+        summary=question.summary,
+        source_name=question.source_name,
+        source_url=question.source_url,
+        closing_question=question.closing_question,
+        faq=tuple((item["question"], item["answer"]) for item in question.faq or []),
+        opens_at=question.opens_at,
+        closes_at=question.closes_at,
+        moderation_mode=question.moderation_mode,
+        scenarios=tuple(
+            ScenarioSpec(
+                key=s.key,
+                label=s.label,
+                baseline=s.baseline,
+                impact=s.impact,
+                resolution_criteria=s.resolution_criteria,
+            )
+            for s in question.scenarios
+        ),
+        article_urls=tuple(question.article_urls or []),
+    )
+
+
+def question_toml(question: Question) -> str:
+    """The stored question as its TOML file (`questions load` or the upload read it back)."""
+    return tomli_w.dumps(data_from_spec(spec_of(question)), multiline_strings=True)
 
 
 def load_seed() -> tuple[Question, bool]:

@@ -105,6 +105,12 @@ def walk(page: Page, env: dict[str, str], stop: Stop) -> list[str]:
     at("moderation-reader", reader_path)
     at("moderation-words", "/moderation/words")
     at("moderation-questions", "/moderation/questions")
+    at("moderation-question-new", "/moderation/questions/new")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save the question").click()  # empty: every message
+    stop(page, "moderation-question-new-errors")
+    visited.append("moderation-question-new-errors")
+    at("moderation-question-edit-locked", f"/moderation/questions/{SLUG}/edit")
     at("moderation-moderators", "/moderation/moderators")
     page.goto(f"/moderation/queue/{queue}")
     bulk = page.locator("form.mod-bulk")

@@ -123,6 +123,23 @@ def test_a_missing_slug_or_key_is_derived_from_the_title_or_label():
     assert spec.scenarios[1].key == question_file.derive_slug(spec.scenarios[1].label)
 
 
+def test_a_slug_with_nothing_to_be_made_from_is_not_reported_twice():
+    text = seed_text().replace('slug = "us-russia-relations"\n', "")
+    text = text.replace('title = "After the Budapest summit plan', 'title = "')
+    text = text.replace('title = ": where are US–Russia relations heading?"', 'title = ""')
+    text = text.replace('key = "us-eu-strain"\n', "").replace(
+        'label = "Strained US-EU Relations"', 'label = ""'
+    )
+    with pytest.raises(question_file.QuestionFileError) as error:
+        question_file.parse_question(text)
+    assert error.value.problems == ["title: Fill this in.", "scenarios[1].label: Fill this in."]
+
+
+def test_a_definition_written_as_data_reads_back_the_same():
+    spec = question_file.parse_question(seed_text())
+    assert question_file.spec_from_data(question_file.data_from_spec(spec)) == spec
+
+
 @pytest.mark.parametrize(
     "change, problem",
     [
