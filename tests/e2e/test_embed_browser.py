@@ -5,7 +5,10 @@ page on 127.0.0.3 is a site that EMBED_ORIGINS does not list. Chromium runs with
 third-party-cookie blocking switched on, as Safari, Firefox and Chrome's users have it.
 """
 
+import json
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -165,9 +168,16 @@ def test_reader_forecasts_through_the_embed_without_third_party_cookies(
     )
     inner = frame_element.evaluate("document.documentElement.getBoundingClientRect().height")
     assert abs(frame_height(page) - inner) <= 2
-    # Nothing is kept in a cookie: the token is in the host page's storage, by the loader.
+    # Nothing is kept in a cookie: the token is in the host page's storage, by the loader, and
+    # it is an embed token: what the host's scripts can read opens nothing of the reader's but
+    # this question's forecast, the same as they see in the frame.
     assert page.context.cookies() == []
-    assert page.evaluate("Object.keys(localStorage)") == [f"predictions-reader:{service}"]
+    key = f"predictions-embed:{service}:{SLUG}"
+    assert page.evaluate("Object.keys(localStorage)") == [key]
+    token = page.evaluate("key => localStorage.getItem(key)", key)
+    refused = host_script_uses(service, token)
+    assert refused["/api/v1/me/export"] == 403 and refused["DELETE /api/v1/me"] == 403
+    assert refused["mine"]["active"]["us-russia-cooperation"]["probability"] == 25
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.locator(".predictions-embed").screenshot(path=artifacts / "embed-390.png")
     page.set_viewport_size({"width": 1280, "height": 800})
@@ -180,6 +190,30 @@ def test_reader_forecasts_through_the_embed_without_third_party_cookies(
     expect(row.get_by_role("cell").nth(0)).to_have_text("90 %")
     expect(frame.get_by_role("spinbutton", name=INSTABILITY)).to_have_value("90")
     expect(frame.get_by_role("button", name="Update my forecast")).to_be_visible()
+
+
+def host_script_uses(service: str, token: str) -> dict:
+    """What a server the host's scripts sent the token to gets with it from the API."""
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+    def status(path: str, method: str = "GET") -> int:
+        request = urllib.request.Request(service + path, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    request = urllib.request.Request(f"{service}/api/v1/questions/{SLUG}/forecasts/mine")
+    for name, value in headers.items():
+        request.add_header(name, value)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        mine = json.load(response)
+    return {
+        "/api/v1/me/export": status("/api/v1/me/export"),
+        "DELETE /api/v1/me": status("/api/v1/me", "DELETE"),
+        "mine": mine,
+    }
 
 
 def test_embed_on_a_site_not_allowed_shows_a_link_and_no_form(
