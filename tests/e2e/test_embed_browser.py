@@ -179,8 +179,10 @@ def test_reader_forecasts_through_the_embed_without_third_party_cookies(
     assert refused["/api/v1/me/export"] == 403 and refused["DELETE /api/v1/me"] == 403
     assert refused["mine"]["active"]["us-russia-cooperation"]["probability"] == 25
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # Tall enough for the whole frame: Chromium paints a cross-site frame only where it shows.
+    page.set_viewport_size({"width": 390, "height": 1400})
     page.locator(".predictions-embed").screenshot(path=artifacts / "embed-390.png")
-    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size({"width": 1280, "height": 1000})
     page.locator(".predictions-embed").screenshot(path=artifacts / "embed-1280.png")
 
     page.reload()
