@@ -1,11 +1,11 @@
-// The embed frame: forecasts through the JSON API with a bearer token that lives in this
-// frame's own storage (partitioned by the browser under the host site), never in a cookie, so
-// it works where third-party cookies are blocked. The host page's scripts cannot read it.
+// The embed frame: forecasts through the JSON API with a bearer token, never a cookie, so it
+// works where third-party cookies are blocked. The token is an embed token: it opens only this
+// reader's forecast on this question (the API refuses it anywhere else), so it may be kept
+// where the host page's scripts can read it when the browser allows the frame no storage.
 (function () {
   "use strict";
   var root = document.documentElement;
   var main = document.getElementById("embed");
-  var TOKEN_KEY = "predictions.reader_token";
 
   // The host's accent colour and font, already checked by the server, as custom properties
   // (CSSOM: the frame's CSP allows no inline style).
@@ -38,6 +38,8 @@
   // Safari and Chromium when it allows it). Where the browser refuses the frame any storage
   // (Chromium blocking third-party cookies), the loader keeps it in the host page's storage
   // for us, through checked messages; failing both, it lasts as long as the frame.
+  var question = main.dataset.question;
+  var TOKEN_KEY = "predictions.embed_token:" + question;
   var own = (function () {
     try {
       window.localStorage.getItem(TOKEN_KEY);
@@ -61,7 +63,8 @@
         var timer = setTimeout(function () { resolve(null); }, 2000);
         window.addEventListener("message", function heard(e) {
           var m = e.data;
-          if (e.source !== window.parent || e.origin !== hostOrigin || !m || m.type !== "predictions:token") {
+          if (e.source !== window.parent || e.origin !== hostOrigin || !m ||
+              m.type !== "predictions:token" || m.question !== question) {
             return;
           }
           window.removeEventListener("message", heard);
@@ -69,7 +72,7 @@
           store.token = typeof m.token === "string" ? m.token : null;
           resolve(store.token);
         });
-        window.parent.postMessage({ type: "predictions:token-get" }, hostOrigin);
+        window.parent.postMessage({ type: "predictions:token-get", question: question }, hostOrigin);
       });
     },
     set: function (token) {
@@ -77,7 +80,7 @@
       if (own) {
         if (token) { own.setItem(TOKEN_KEY, token); } else { own.removeItem(TOKEN_KEY); }
       } else if (inFrame) {
-        window.parent.postMessage({ type: "predictions:token-set", token: token }, hostOrigin);
+        window.parent.postMessage({ type: "predictions:token-set", question: question, token: token }, hostOrigin);
       }
     },
     drop: function () {
@@ -106,7 +109,7 @@
       cache: "no-store",
     }).then(function (response) {
       if (response.status === 401 && token) {
-        store.drop(); // an erased reader or a stale token: start afresh
+        store.drop(); // an erased reader or a revoked token: start afresh
         return call(method, path, body);
       }
       return response.json().then(function (data) {
@@ -220,11 +223,12 @@
       body.display_name = name;
     }
     button.disabled = true;
-    call("POST", "/forecasts", body)
+    // ?token=embed: the answer carries this question's embed token, never the reader's own.
+    call("POST", "/forecasts?token=embed", body)
       .then(function (answer) {
         if (answer.status === 201) {
-          if (answer.data.reader_token) {
-            store.set(answer.data.reader_token);
+          if (answer.data.embed_token && answer.data.embed_token !== store.token) {
+            store.set(answer.data.embed_token);
           }
           var mine = {};
           var crowd = {};

@@ -8,9 +8,11 @@
   var base = new URL(script.src).origin;
   var frames = [];
 
-  // Messages from our frames only: their height, and the reader's token where the browser
-  // refuses the frame its own storage (Chromium blocking third-party cookies blocks it too).
-  var KEY = "predictions-reader:" + base;
+  // Messages from our frames only: their height, and where the browser refuses a frame its own
+  // storage (Chromium blocking third-party cookies blocks it too) the embed token of its
+  // question, kept here. That token opens only the reader's forecast on that one question.
+  var KEY = "predictions-embed:" + base + ":";
+  try { w.localStorage.removeItem("predictions-reader:" + base); } catch (x) {} // an old loader's full token
   w.addEventListener("message", function (e) {
     var m = e.data, f = null;
     for (var i = 0; i < frames.length; i++) if (frames[i].contentWindow === e.source) f = frames[i];
@@ -18,14 +20,16 @@
     if (m.type === "predictions:height" && typeof m.height === "number") {
       f.style.height = Math.max(80, Math.min(m.height, 5000)) + "px";
       f.parentNode.style.minHeight = "";
+    } else if (typeof m.question !== "string") {
+      return;
     } else if (m.type === "predictions:token-get") {
       var t = null;
-      try { t = w.localStorage.getItem(KEY); } catch (x) {}
-      e.source.postMessage({ type: "predictions:token", token: t }, base);
+      try { t = w.localStorage.getItem(KEY + m.question); } catch (x) {}
+      e.source.postMessage({ type: "predictions:token", question: m.question, token: t }, base);
     } else if (m.type === "predictions:token-set") {
       try {
-        if (typeof m.token === "string") w.localStorage.setItem(KEY, m.token);
-        else w.localStorage.removeItem(KEY);
+        if (typeof m.token === "string") w.localStorage.setItem(KEY + m.question, m.token);
+        else w.localStorage.removeItem(KEY + m.question);
       } catch (x) {}
     }
   });

@@ -1,16 +1,26 @@
-"""Who is asking: a reader from the signed session cookie or from a bearer token."""
+"""Who is asking: a reader from the signed session cookie or from a bearer token (the reader's
+own, or an embed token that opens only one question's own forecast)."""
 
 from flask import abort, current_app, g, request, session
 from flask_login import current_user
 
+from ..core import embed_tokens
 from ..core.pseudonyms import ip_hash, token_hash
 from ..extensions import db
-from ..models import Moderator, Reader
+from ..models import Moderator, Question, Reader
 from ..services import readers
 
 SESSION_KEY = "reader_id"
 # Moderator API tokens carry a prefix so one Authorization header serves both kinds of client.
 MODERATOR_TOKEN_PREFIX = "mod_"
+# What an embed token opens, on its own question only: exactly the calls the embed makes (give
+# or update the forecast with its comment, read it back, and the crowd it unlocked). The reader's
+# data elsewhere, their export and erasure, withdrawal and other questions stay shut to it.
+EMBED_ENDPOINTS = {
+    ("forecasts.Forecasts", "POST"),
+    ("forecasts.MyForecasts", "GET"),
+    ("aggregates.Aggregate", "GET"),
+}
 
 
 def bearer_token() -> str | None:
@@ -25,6 +35,9 @@ def current_reader() -> Reader | None:
         token = bearer_token()
         if token is not None and token.startswith(MODERATOR_TOKEN_PREFIX):
             g.reader = None
+        elif token is not None and embed_tokens.is_embed_token(token):
+            g.reader = None  # if the token is refused, the error page sees no reader
+            g.reader = embed_reader(token)
         elif token is not None:
             g.reader = readers.by_token(token)
             if g.reader is None:
@@ -36,6 +49,35 @@ def current_reader() -> Reader | None:
             if g.reader is not None and g.reader.erased_at is not None:
                 g.reader = None
     return g.reader
+
+
+def embed_reader(token: str) -> Reader:
+    """The reader an embed token names, if this request is one it opens: 401 for a token that
+    is forged or revoked (the reader erased), 403 outside its question's embed calls."""
+    claim = embed_tokens.read(current_app.config["SECRET_KEY"], token)
+    reader = readers.by_id(claim.reader_id) if claim is not None else None
+    if (
+        reader is None
+        or reader.erased_at is not None
+        or not embed_tokens.still_valid(claim, reader.token_hash)
+    ):
+        abort(401, "The embed token is not valid.")
+    question = db.session.get(Question, claim.question_id)
+    slug = (request.view_args or {}).get("slug")
+    method = "GET" if request.method == "HEAD" else request.method
+    if (
+        question is None
+        or slug != question.slug
+        or (request.endpoint, method) not in EMBED_ENDPOINTS
+    ):
+        abort(403, "An embed token opens only its own question's forecast, in the embed.")
+    return reader
+
+
+def embed_token_for(reader: Reader, question: Question) -> str:
+    """The embed token of this reader on this question (the same one each time)."""
+    secret = current_app.config["SECRET_KEY"]
+    return embed_tokens.issue(secret, reader.id, question.id, reader.token_hash)
 
 
 def reader_or_401(to: str = "") -> Reader:

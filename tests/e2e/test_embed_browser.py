@@ -5,7 +5,10 @@ page on 127.0.0.3 is a site that EMBED_ORIGINS does not list. Chromium runs with
 third-party-cookie blocking switched on, as Safari, Firefox and Chrome's users have it.
 """
 
+import json
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -64,19 +67,22 @@ class HostSite:
 
 
 @pytest.fixture(scope="module")
-def hosts() -> Iterator[tuple[HostSite, HostSite]]:
-    allowed, elsewhere = HostSite("127.0.0.2"), HostSite("127.0.0.3")
-    yield allowed, elsewhere
-    allowed.close()
-    elsewhere.close()
+def hosts() -> Iterator[tuple[HostSite, HostSite, HostSite]]:
+    """Another site that may embed, another that may not, and an allowed page on the service's
+    own site (another port): there the frame is same-site, so the browser gives it storage."""
+    sites = HostSite("127.0.0.2"), HostSite("127.0.0.3"), HostSite("127.0.0.1")
+    yield sites
+    for site in sites:
+        site.close()
 
 
 @pytest.fixture(scope="module")
 def service(chromium, hosts, server_factory_module, tmp_path_factory) -> str:
-    """The service, allowing embeds on the first host only."""
-    allowed, _ = hosts
+    """The service, allowing embeds on the first and the same-site host."""
+    allowed, _, neighbour = hosts
     directory = tmp_path_factory.mktemp("e2e-embed")
-    env = app_env(f"sqlite:///{directory / 'predictions.db'}", EMBED_ORIGINS=allowed.origin)
+    origins = f"{allowed.origin} {neighbour.origin}"
+    env = app_env(f"sqlite:///{directory / 'predictions.db'}", EMBED_ORIGINS=origins)
     prepare_database(env)
     base_url = server_factory_module(env)
     snippet = (
@@ -123,7 +129,7 @@ def frame_height(page: Page) -> float:
 def test_reader_forecasts_through_the_embed_without_third_party_cookies(
     service: str, hosts, reader_page: Page, artifacts: Path
 ):
-    allowed, _ = hosts
+    allowed, _, _ = hosts
     page = reader_page
     page.goto(allowed.origin + "/article")
     # Lazy: nothing loads from the service until the container nears the viewport.
@@ -165,12 +171,21 @@ def test_reader_forecasts_through_the_embed_without_third_party_cookies(
     )
     inner = frame_element.evaluate("document.documentElement.getBoundingClientRect().height")
     assert abs(frame_height(page) - inner) <= 2
-    # Nothing is kept in a cookie: the token is in the host page's storage, by the loader.
+    # Nothing is kept in a cookie: the token is in the host page's storage, by the loader, and
+    # it is an embed token: what the host's scripts can read opens nothing of the reader's but
+    # this question's forecast, the same as they see in the frame.
     assert page.context.cookies() == []
-    assert page.evaluate("Object.keys(localStorage)") == [f"predictions-reader:{service}"]
+    key = f"predictions-embed:{service}:{SLUG}"
+    assert page.evaluate("Object.keys(localStorage)") == [key]
+    token = page.evaluate("key => localStorage.getItem(key)", key)
+    refused = host_script_uses(service, token)
+    assert refused["/api/v1/me/export"] == 403 and refused["DELETE /api/v1/me"] == 403
+    assert refused["mine"]["active"]["us-russia-cooperation"]["probability"] == 25
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # Tall enough for the whole frame: Chromium paints a cross-site frame only where it shows.
+    page.set_viewport_size({"width": 390, "height": 1400})
     page.locator(".predictions-embed").screenshot(path=artifacts / "embed-390.png")
-    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size({"width": 1280, "height": 1000})
     page.locator(".predictions-embed").screenshot(path=artifacts / "embed-1280.png")
 
     page.reload()
@@ -182,10 +197,57 @@ def test_reader_forecasts_through_the_embed_without_third_party_cookies(
     expect(frame.get_by_role("button", name="Update my forecast")).to_be_visible()
 
 
+def test_where_the_frame_has_storage_it_keeps_the_embed_token_there_and_the_host_nothing(
+    service: str, hosts, reader_page: Page
+):
+    """A frame with storage of its own (here same-site; Firefox and Safari give a cross-site
+    frame partitioned storage) keeps the embed token there: the host page holds nothing."""
+    _, _, neighbour = hosts
+    page = reader_page
+    page.goto(neighbour.origin + "/article")
+    frame = embed_frame(page, service)
+    frame.get_by_role("spinbutton", name=COOPERATION).fill("35")
+    frame.get_by_role("button", name="Save my forecast").click()
+    expect(frame.get_by_role("button", name="Update my forecast")).to_be_visible()
+    inner = page.locator(".predictions-embed iframe").element_handle().content_frame()
+    kept = inner.evaluate("Object.keys(localStorage)")
+    assert kept == [f"predictions.embed_token:{SLUG}"]
+    assert inner.evaluate("k => localStorage.getItem(k)", kept[0]).startswith("emb_")
+    assert page.evaluate("Object.keys(localStorage)") == []
+
+    page.reload()
+    frame = embed_frame(page, service)
+    expect(frame.get_by_role("spinbutton", name=COOPERATION)).to_have_value("35")
+
+
+def host_script_uses(service: str, token: str) -> dict:
+    """What a server the host's scripts sent the token to gets with it from the API."""
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+    def status(path: str, method: str = "GET") -> int:
+        request = urllib.request.Request(service + path, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    mine = urllib.request.Request(
+        f"{service}/api/v1/questions/{SLUG}/forecasts/mine", headers=headers
+    )
+    with urllib.request.urlopen(mine, timeout=10) as response:
+        mine = json.load(response)
+    return {
+        "/api/v1/me/export": status("/api/v1/me/export"),
+        "DELETE /api/v1/me": status("/api/v1/me", "DELETE"),
+        "mine": mine,
+    }
+
+
 def test_embed_on_a_site_not_allowed_shows_a_link_and_no_form(
     service: str, hosts, reader_page: Page
 ):
-    _, elsewhere = hosts
+    _, elsewhere, _ = hosts
     page = reader_page
     page.goto(elsewhere.origin + "/article")
     frame = embed_frame(page, service)
@@ -201,7 +263,7 @@ def test_form_frame_refuses_a_host_that_lies_about_its_origin(
 ):
     """A page elsewhere that claims an allowed origin: its Referer betrays it (the notice);
     without a Referer the form's frame-ancestors makes the browser refuse to show it."""
-    allowed, elsewhere = hosts
+    allowed, elsewhere, neighbour = hosts
     src = f"{service}/embed/q/{SLUG}?origin={allowed.origin}"
     elsewhere.pages["/liar"] = f'<!doctype html><iframe src="{src}"></iframe>'
     elsewhere.pages["/quiet-liar"] = (
@@ -214,7 +276,7 @@ def test_form_frame_refuses_a_host_that_lies_about_its_origin(
     with page.expect_response(lambda r: "/embed/q/" in r.url) as answered:
         page.goto(elsewhere.origin + "/quiet-liar")
     csp = answered.value.headers["content-security-policy"]
-    assert csp.endswith(f"frame-ancestors 'self' {allowed.origin}")
+    assert csp.endswith(f"frame-ancestors 'self' {allowed.origin} {neighbour.origin}")
     page.wait_for_timeout(500)
     frame = page.frame_locator("iframe")
     expect(frame.get_by_role("button", name="Save my forecast")).to_have_count(0)

@@ -15,6 +15,7 @@ CORE_MODULES = sorted(path.stem for path in CORE.glob("*.py") if path.stem != "_
 ALLOWED_THIRD_PARTY = {
     "markupsafe",  # builds escaped markup
     "slugify",  # slugs and scenario keys from titles and labels in any script
+    "itsdangerous",  # signs and checks the embed tokens: text and a key in, text out
 }
 
 

@@ -9,7 +9,7 @@ from ...services import forecasts, scores
 from ...services.comments import status_for_author
 from ...services.submissions import ForecastSubmission
 from .. import crowd
-from ..identity import current_reader, reader_or_401
+from ..identity import current_reader, embed_token_for, reader_or_401
 from ..lookups import question_or_404
 from ..newsroom_time import not_open_message
 from ..submitting import send_forecast
@@ -17,6 +17,7 @@ from ..writes import committed, late_write_lock
 from .base import api_blueprint, documents_errors
 from .schemas import (
     ForecastInputSchema,
+    ForecastQuerySchema,
     ForecastResultSchema,
     MineSchema,
     WithdrawQuerySchema,
@@ -46,10 +47,11 @@ def mine(question: Question) -> dict:
 @blp.route("/questions/<slug>/forecasts")
 @late_write_lock
 class Forecasts(MethodView):
-    @documents_errors(blp, 400, 401, 404, 409, 413, 415, 429)
+    @documents_errors(blp, 400, 401, 403, 404, 409, 413, 415, 429)
+    @blp.arguments(ForecastQuerySchema, location="query")
     @blp.arguments(ForecastInputSchema)
     @blp.response(201, ForecastResultSchema)
-    def post(self, data: dict, slug: str):
+    def post(self, query: dict, data: dict, slug: str):
         """Give or update your forecast.
 
         Send a whole percent (1–99) for any or all scenarios, optionally with a comment
@@ -58,6 +60,11 @@ class Forecasts(MethodView):
         scenarios whose crowd you may now see, with the crowd's median. The first call
         without a token or cookie creates a reader and returns its `reader_token` once:
         keep it. A closed question answers 409.
+
+        With `?token=embed` the answer carries, in place of any `reader_token`, an
+        `embed_token`: a bearer token that opens only this question's own forecast (this
+        call, `GET …/forecasts/mine` and `GET …/aggregate`) and is refused (403)
+        everywhere else. The embed keeps that one, where the host page may read it.
         """
         question = open_question_or_409(slug)
         keys = [s.key for s in question.scenarios]
@@ -71,13 +78,13 @@ class Forecasts(MethodView):
             accepted,
             data["comment"],
             data["display_name"],
-            then=lambda submitted: answer(question, submitted),
+            then=lambda submitted: answer(question, submitted, embed=query["token"] == "embed"),
         )
 
 
-def answer(question: Question, submitted: ForecastSubmission) -> dict:
+def answer(question: Question, submitted: ForecastSubmission, embed: bool = False) -> dict:
     """The stored numbers beside the article's and, on each scenario whose crowd the reader
-    may now see, the crowd's."""
+    may now see, the crowd's; the new reader's token, or for the embed its embed token."""
     active = submitted.active
     others = crowd.others_around(question, submitted.reader, active)
     result = {
@@ -89,7 +96,9 @@ def answer(question: Question, submitted: ForecastSubmission) -> dict:
         "comment": submitted.comment
         and {"id": submitted.comment.id, "status": status_for_author(submitted.comment.status)},
     }
-    if submitted.token:
+    if embed:
+        result["embed_token"] = embed_token_for(submitted.reader, question)
+    elif submitted.token:
         result["reader_token"] = submitted.token
     return result
 

@@ -22,7 +22,9 @@ SECURITY_SCHEMES = {
         "description": (
             "A reader's token, returned once as `reader_token` by the first forecast or comment "
             "sent without one. Optional everywhere: without it (or the site's session cookie) "
-            "you are a new reader. Requests that send it need no CSRF token."
+            "you are a new reader. Requests that send it need no CSRF token. An embed token "
+            "(`emb_…`, from a forecast sent with `?token=embed`) is accepted only by its "
+            "question's forecast calls and aggregate; elsewhere it is a 403."
         ),
     },
     MODERATOR: {

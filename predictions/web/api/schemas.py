@@ -87,6 +87,17 @@ class WithdrawQuerySchema(Schema):
     scenario = fields.String(load_default=None, metadata={"description": "Withdraw one scenario"})
 
 
+class ForecastQuerySchema(Schema):
+    token = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["embed"]),
+        metadata={
+            "description": "`embed`: answer an `embed_token` for this question in place of "
+            "the `reader_token`"
+        },
+    )
+
+
 class ForecastSchema(Schema):
     probabilities = fields.Dict(keys=fields.String(), values=fields.Integer(), dump_only=True)
     created_at = fields.DateTime(dump_only=True)
@@ -107,6 +118,10 @@ class CommentRefSchema(Schema):
 
 class ForecastResultSchema(Schema):
     reader_token = fields.String(dump_only=True, metadata={"description": "Shown once"})
+    embed_token = fields.String(
+        dump_only=True,
+        metadata={"description": "With `?token=embed`: opens only this question's forecast"},
+    )
     forecast = fields.Nested(ForecastSchema, dump_only=True)
     comparison = fields.Dict(
         keys=fields.String(), values=fields.Nested(ComparisonSchema), dump_only=True
@@ -257,6 +272,10 @@ class CommentListSchema(PageSchema):
 
 class CommentCreatedSchema(CommentSchema):
     reader_token = fields.String(dump_only=True, metadata={"description": "Shown once"})
+    embed_token = fields.String(
+        dump_only=True,
+        metadata={"description": "With `?token=embed`: opens only this question's forecast"},
+    )
 
 
 class FlagInputSchema(Schema):
@@ -273,6 +292,10 @@ class FlagSchema(Schema):
     details = fields.String(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
     reader_token = fields.String(dump_only=True, metadata={"description": "Shown once"})
+    embed_token = fields.String(
+        dump_only=True,
+        metadata={"description": "With `?token=embed`: opens only this question's forecast"},
+    )
 
 
 # A reader's own data (privacy export).
