@@ -116,7 +116,8 @@ def test_times_are_typed_in_the_newsroom_zone_and_stored_in_utc(app, app_config,
     fields = form_fields(data) | {"opens_at": "2027-03-12T09:30", "closes_at": ""}
     assert editor.client.post(NEW, data=fields).status_code == 303
     with app.app_context():
-        assert questions.get_by_slug("later", drafts=True).opens_at == datetime(2027, 3, 12, 8, 30, tzinfo=UTC)
+        opens_at = questions.get_by_slug("later", drafts=True).opens_at
+        assert opens_at == datetime(2027, 3, 12, 8, 30, tzinfo=UTC)
     page = editor.client.get("/moderation/questions/later/edit").get_data(as_text=True)
     assert 'value="2027-03-12T09:30"' in page
     assert "Newsroom time (Europe/Berlin)" in page
