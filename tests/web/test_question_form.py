@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import tomli_w
 
-from predictions.core.question_file import QuestionFileError, parse_question
+from predictions.core.question_file import COUNT_MESSAGE, QuestionFileError, parse_question
 from predictions.extensions import db
 from predictions.models import ModerationAction
 from predictions.services import questions
@@ -349,3 +349,18 @@ def test_a_moderator_without_the_editor_role_gets_403(moderator, path):
     assert moderator.client.get(path).status_code == 403
     assert moderator.client.post(NEW, data=form_fields(seed_data())).status_code == 403
 
+
+
+def test_a_post_with_too_many_scenarios_is_refused_not_cut_short(app, editor):
+    """The buttons stop at ten rows; a post with eleven gets the file's message, and no row is
+    silently dropped."""
+    data = seed_data() | {"slug": "eleven", "title": "Eleven scenarios"}
+    data["scenarios"] = [
+        {"label": f"Scenario {i}", "baseline": 50, "resolution": "Yes if it happens."}
+        for i in range(11)
+    ]
+    response = editor.client.post(NEW, data=form_fields(data))
+    assert response.status_code == 422
+    assert ("scenarios", COUNT_MESSAGE) in shown_errors(response.get_data(as_text=True))
+    with app.app_context():
+        assert questions.get_by_slug("eleven", drafts=True) is None

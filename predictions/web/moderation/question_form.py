@@ -84,8 +84,11 @@ class QuestionForm(FlaskForm):
     closing_question = StringField(
         "Closing question", description="Quoted verbatim from the article."
     )
+    # The buttons add rows up to these; the scenarios' list reads one row more, so a post with
+    # too many gets the file's message ("Give 2 to 10 scenarios.") instead of losing rows unsaid.
+    ROWS_ALLOWED = {"faq": FAQ_MAX, "scenarios": SCENARIOS_MAX}
     faq = FieldList(FormField(FaqEntryForm), max_entries=FAQ_MAX)
-    scenarios = FieldList(FormField(ScenarioEntryForm), max_entries=SCENARIOS_MAX)
+    scenarios = FieldList(FormField(ScenarioEntryForm), max_entries=SCENARIOS_MAX + 1)
     article_urls = TextAreaField(
         "Article addresses (optional)",
         description="One per line: where the article is published, so an embed placed there "
@@ -189,7 +192,7 @@ class QuestionForm(FlaskForm):
         entries: FieldList = self[name]
         values = [entry.data for entry in entries]
         i = int(index) if index is not None else None
-        if verb == "add" and len(values) < entries.max_entries:
+        if verb == "add" and len(values) < self.ROWS_ALLOWED[name]:
             values.append({})
         elif verb == "remove" and i is not None and i < len(values):
             del values[i]
