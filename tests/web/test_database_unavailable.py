@@ -10,7 +10,7 @@ from predictions.services import questions
 def broken_database(monkeypatch):
     """Every question lookup fails as a dropped connection would."""
 
-    def unreachable(slug):
+    def unreachable(slug, **_options):
         raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
 
     monkeypatch.setattr(questions, "get_by_slug", unreachable)
