@@ -3,10 +3,13 @@
 from datetime import datetime
 
 from ..core import moderator_decisions as decisions
+from ..errors import Conflict
 from ..extensions import db
 from ..models import ModerationAction, Moderator, Outcome, Scenario, utcnow
 from . import counts
 from .audit import record
+
+DRAFT_MESSAGE = "Publish the question before resolving its scenarios: a draft has no forecasts."
 
 
 def resolve(
@@ -22,6 +25,8 @@ def resolve(
     # correction keeps that moment: the scenario has taken no forecasts since, and scores are
     # always derived, so they follow the new outcome.
     outcome = Outcome(outcome).value  # ValueError for anything but yes, no, annulled
+    if scenario.question.published_at is None:
+        raise Conflict(DRAFT_MESSAGE)
     previous = scenario.outcome
     if previous == outcome and scenario.resolution_note == note:
         return None

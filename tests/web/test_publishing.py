@@ -310,6 +310,20 @@ def test_a_resolution_row_names_its_scenario(app, editor):
     assert re.search(r"scenario \d+", status_line(log)) is None
 
 
+def test_a_draft_offers_no_resolve_form_and_refuses_a_resolution(app, editor):
+    make_draft(app)
+    page = editor.client.get("/moderation/questions").get_data(as_text=True)
+    assert f'action="/moderation/questions/{SEED_SLUG}/scenarios/us-eu-strain/resolve"' in page
+    assert f'action="/moderation/questions/{DRAFT}/scenarios/us-eu-strain/resolve"' not in page
+    answer = editor.client.post(
+        f"/moderation/questions/{DRAFT}/scenarios/us-eu-strain/resolve",
+        data={f"{DRAFT}-us-eu-strain-outcome": "yes", f"{DRAFT}-us-eu-strain-note": "Done."},
+    )
+    assert answer.status_code == 409
+    assert stored(app, DRAFT).scenario("us-eu-strain").outcome is None
+    assert audit_rows(app, "resolve") == []
+
+
 def test_the_moderators_page_has_a_status_for_each_question(app, clock, editor):
     opens = (utcnow() + timedelta(hours=5)).replace(tzinfo=None)
     make_draft(app, opens_at=opens)
