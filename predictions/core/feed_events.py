@@ -54,10 +54,15 @@ class QuestionFacts:
     # When its status was last set to closed, from the audit log (None: no such row).
     manually_closed_at: datetime | None
     resolutions: tuple[ResolutionFacts, ...] = ()
+    # When it was published (a question loaded from a file is published as it is loaded).
+    published_at: datetime | None = None
 
     @property
     def opened_at(self) -> datetime:
-        return self.opens_at or self.created_at
+        # Published after its opening time, it opened when it was published: a follower's
+        # entry is never dated before anyone could see the question.
+        opened = self.opens_at or self.created_at
+        return max(opened, self.published_at) if self.published_at else opened
 
 
 @dataclass(frozen=True)

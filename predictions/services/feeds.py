@@ -78,6 +78,7 @@ def _facts(
         status_closed=question.status == QuestionStatus.CLOSED,
         manually_closed_at=manually_closed_at,
         resolutions=resolutions,
+        published_at=question.published_at,
     )
 
 

@@ -62,6 +62,16 @@ def test_opened_at_opens_at_else_at_creation():
     assert opened.published == FACTS.created_at
 
 
+def test_a_question_published_after_its_opening_time_opened_when_published():
+    published = OPENS + timedelta(days=2)
+    late = replace(FACTS, published_at=published)
+    assert question_entries(late, HOST, OPENS + timedelta(days=1)) == []
+    (opened,) = question_entries(late, HOST, published)
+    assert opened.published == published
+    early = replace(FACTS, published_at=OPENS - timedelta(days=1))
+    assert question_entries(early, HOST, OPENS)[0].published == OPENS
+
+
 @pytest.mark.parametrize(
     ("now", "expected"),
     [
