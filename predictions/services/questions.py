@@ -151,8 +151,9 @@ def _check_safe_edit(question: Question, spec: QuestionSpec) -> None:
 
 
 def slug_is_locked(question: Question) -> bool:
-    """Whether the question has opened, so that links to its slug may exist."""
-    return question.opens_at is None or question.opens_at <= utcnow()
+    """Whether the question has opened to readers, so that links to its slug may exist (a
+    draft's or a scheduled question's slug can still change)."""
+    return question.phase(utcnow()) not in (Phase.DRAFT, Phase.SCHEDULED)
 
 
 def has_forecasts(question: Question) -> bool:

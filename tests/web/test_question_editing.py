@@ -21,7 +21,7 @@ def seed_data() -> dict:
 
 def save(data: dict, slug: str | None = SEED_SLUG):
     editor = moderators.by_name("eda")
-    question = questions.get_by_slug(slug) if slug else None
+    question = questions.get_by_slug(slug, drafts=True) if slug else None
     saved = questions.save_from_editor(spec_from_data(data), editor, question)
     db.session.commit()
     return saved
@@ -103,6 +103,20 @@ def test_the_slug_can_change_before_the_question_opens(editing):
     save(data)
     data["slug"] = "another-slug"
     assert save(data).slug == "another-slug"
+
+
+def test_a_drafts_slug_can_change_until_it_is_published(editing):
+    data = seed_data() | {"slug": "a-draft", "title": "A draft?"}
+    draft = save(data, slug=None)
+    assert draft.published_at is None and draft.opens_at is not None
+    data["slug"] = "a-better-slug"
+    assert save(data, slug="a-draft").slug == "a-better-slug"
+    questions.publish(draft, moderators.by_name("eda"))
+    db.session.commit()
+    data["slug"] = "yet-another-slug"
+    with pytest.raises(Invalid) as error:
+        save(data, slug="a-better-slug")
+    assert error.value.errors["slug"] == [questions.SLUG_LOCKED]
 
 
 def test_a_slug_taken_by_another_question_is_refused(editing):
