@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .server import app_env, prepare_database
-from .test_moderation_browser import flask_with_input
+from .test_moderation_browser import flask_with_input, log_in
 from .test_reader_browser import percent_input, submit_forecast
 
 pytestmark = pytest.mark.e2e
@@ -51,11 +51,7 @@ def test_editor_creates_previews_publishes_corrects_and_resolves_a_question(
     page: Page = editor.new_page()
     page.on("console", lambda m: m.type == "error" and browser_errors.append(m.text))
     try:
-        page.goto("/moderation/login")
-        page.get_by_label("Name").fill("eda")
-        page.get_by_label("Password").fill(PASSWORD)
-        with page.expect_navigation():
-            page.get_by_role("button", name="Log in").click()
+        log_in(page, "eda")
 
         # Create: a draft, which nobody else can see.
         page.goto("/moderation/questions/new")

@@ -39,6 +39,15 @@ def flask_with_input(env: dict[str, str], text: str, *args: str) -> str:
     return result.stdout
 
 
+def log_in(page, name: str, password: str = PASSWORD) -> None:
+    """Log a moderator in through the login form, as a person would."""
+    page.goto("/moderation/login")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+
+
 def call(base: str, method: str, path: str, body: dict, token: str | None = None) -> dict:
     headers = {"Content-Type": "application/json"}
     if token:
@@ -81,10 +90,7 @@ def test_moderator_approves_by_keyboard_and_payloads_render_as_text(
     moderator = browser.new_context(base_url=base)
     page: Page = moderator.new_page()
     page.on("console", lambda m: m.type == "error" and browser_errors.append(m.text))
-    page.goto("/moderation/login")
-    page.get_by_label("Name").fill("mia")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, "mia")
     page.goto("/moderation/queue/pending")
     cards = page.locator(".mod-card")
     expect(cards).to_have_count(len(PAYLOADS))

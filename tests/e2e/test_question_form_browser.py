@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .server import app_env, prepare_database
-from .test_moderation_browser import call, flask_with_input
+from .test_moderation_browser import call, flask_with_input, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -51,11 +51,7 @@ def test_an_editor_writes_a_question_without_javascript(
     )
     page: Page = context.new_page()
     try:
-        page.goto("/moderation/login")
-        page.get_by_label("Name").fill("eda")
-        page.get_by_label("Password").fill(PASSWORD)
-        with page.expect_navigation():
-            page.get_by_role("button", name="Log in").click()
+        log_in(page, "eda")
 
         page.goto("/moderation/questions")
         with page.expect_navigation():

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .server import app_env, prepare_database
-from .test_moderation_browser import call, flask_with_input
+from .test_moderation_browser import call, flask_with_input, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -40,11 +40,7 @@ def test_admin_resolves_a_scenario_from_the_page_and_the_results_score_it(
     page: Page = context.new_page()
     page.on("console", lambda m: m.type == "error" and browser_errors.append(m.text))
     try:
-        page.goto("/moderation/login")
-        page.get_by_label("Name").fill("ada")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_load_state()
+        log_in(page, "ada")
 
         page.goto("/moderation/questions")
         form = page.locator(

@@ -11,6 +11,7 @@ from pathlib import Path
 from playwright.sync_api import Page
 
 from .server import app_env, prepare_database, run_flask
+from .test_moderation_browser import log_in
 
 SLUG = "us-russia-relations"
 ADMIN = "ada"
@@ -52,11 +53,7 @@ def _forecast(page: Page) -> None:
 
 
 def _log_in(page: Page) -> None:
-    page.goto("/moderation/login")
-    page.get_by_label("Name").fill(ADMIN)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
+    log_in(page, ADMIN, PASSWORD)
 
 
 def _has_card(page: Page) -> bool:
