@@ -11,14 +11,11 @@ every app), in interleaved rounds: CPU milliseconds per request and the ratio to
 """
 
 import argparse
-import logging
-import os
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from flask import Flask
@@ -26,9 +23,8 @@ from flask import Flask
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hot_paths import DEFAULT_REDIS, LIMITS, prepare, redis_answers  # noqa: E402
-
-from tests.e2e.server import app_env  # noqa: E402
+from hot_paths import DEFAULT_REDIS  # noqa: E402
+from profile_hot_paths import run_as_in_production  # noqa: E402
 
 HOOKS = ("before_request_funcs", "after_request_funcs", "teardown_request_funcs")
 
@@ -81,19 +77,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="hooks-", dir="/dev/shm") as directory:
-        url = f"sqlite:///{directory}/bench.db"
-        settings = {**LIMITS, "SECRET_KEY": uuid.uuid4().hex}
-        if args.redis and redis_answers(args.redis):
-            settings.update(REDIS_URL=args.redis)
-        env = app_env(url, **settings)
-        prepare(env, 100, Path(directory))
-        os.environ.clear()
-        os.environ.update(env)
-        log = logging.getLogger("predictions.requests")
-        log.addHandler(logging.StreamHandler(open(os.devnull, "w")))  # noqa: SIM115
-        log.setLevel(logging.INFO)
-        log.propagate = False
-
+        run_as_in_production(Path(directory), 100, args.redis)
         from predictions import create_app
 
         app = create_app()

@@ -44,6 +44,23 @@ PATHS = {
 }
 
 
+def run_as_in_production(directory: Path, readers: int, redis: str) -> None:
+    """This process's environment for an app as in production, on a SQLite file in `directory`
+    prepared with the CLI (`readers` demo readers): rate limits on with high limits, Redis when
+    it answers, the request log on (written where it costs the write only)."""
+    settings = {**LIMITS, "SECRET_KEY": uuid.uuid4().hex}
+    if redis and redis_answers(redis):
+        settings.update(REDIS_URL=redis, AGGREGATE_CACHE_PREFIX=f"prof-{uuid.uuid4()}:")
+    env = app_env(f"sqlite:///{directory}/bench.db", **settings)
+    prepare(env, readers, directory)
+    os.environ.clear()
+    os.environ.update(env)
+    log = logging.getLogger("predictions.requests")
+    log.addHandler(logging.StreamHandler(open(os.devnull, "w")))  # noqa: SIM115
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
@@ -54,21 +71,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="profile-", dir="/dev/shm") as directory:
-        url = f"sqlite:///{directory}/bench.db"
-        settings = {**LIMITS, "SECRET_KEY": uuid.uuid4().hex}
-        if args.redis and redis_answers(args.redis):
-            settings.update(REDIS_URL=args.redis, AGGREGATE_CACHE_PREFIX=f"prof-{uuid.uuid4()}:")
-        env = app_env(url, **settings)
-        prepare(env, args.readers, Path(directory))
-        os.environ.clear()
-        os.environ.update(env)
-
-        # The request log on, as in production, written where it costs the write only.
-        log = logging.getLogger("predictions.requests")
-        log.addHandler(logging.StreamHandler(open(os.devnull, "w")))  # noqa: SIM115
-        log.setLevel(logging.INFO)
-        log.propagate = False
-
+        run_as_in_production(Path(directory), args.readers, args.redis)
         from predictions import create_app
 
         app = create_app()
