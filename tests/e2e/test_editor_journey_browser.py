@@ -8,13 +8,11 @@ import feedparser
 import pytest
 from playwright.sync_api import Page, expect
 
-from .server import app_env, prepare_database
-from .test_moderation_browser import flask_with_input, log_in
+from .test_moderation_browser import log_in, serve_with_an_editor
 from .test_reader_browser import percent_input, submit_forecast
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple"
 TITLE = "Will the Budapest summit take place this year?"
 SLUG = "will-the-budapest-summit-take-place-this-year"
 SCENARIOS = [
@@ -26,12 +24,7 @@ SCENARIOS = [
 
 @pytest.fixture
 def server_with_an_editor(server_factory, tmp_path) -> str:
-    env = app_env(f"sqlite:///{tmp_path / 'journey.db'}", RATELIMIT_ENABLED="false")
-    prepare_database(env)
-    flask_with_input(
-        env, PASSWORD + "\n", "moderators", "create", "eda", "--role", "editor", "--password-stdin"
-    )
-    return server_factory(env)
+    return serve_with_an_editor(server_factory, tmp_path / "journey.db")
 
 
 def save(page: Page) -> int:

@@ -5,6 +5,7 @@ import json
 import re
 import subprocess
 import urllib.request
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -37,6 +38,16 @@ def flask_with_input(env: dict[str, str], text: str, *args: str) -> str:
         check=True,
     )
     return result.stdout
+
+
+def serve_with_an_editor(server_factory, database: Path, name: str = "eda") -> str:
+    """A server on a fresh SQLite file with the seed question and an editor account `name`."""
+    env = app_env(f"sqlite:///{database}", RATELIMIT_ENABLED="false")
+    prepare_database(env)
+    flask_with_input(
+        env, PASSWORD + "\n", "moderators", "create", name, "--role", "editor", "--password-stdin"
+    )
+    return server_factory(env)
 
 
 def log_in(page, name: str, password: str = PASSWORD) -> None:

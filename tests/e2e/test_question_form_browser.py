@@ -7,25 +7,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .server import app_env, prepare_database
-from .test_moderation_browser import call, flask_with_input, log_in
+from .test_moderation_browser import call, log_in, serve_with_an_editor
 
 pytestmark = pytest.mark.e2e
 
 SLUG = "us-russia-relations"
-PASSWORD = "correct horse battery staple"
 WIDTHS = (390, 1280)
 
 
 @pytest.fixture
 def server_with_an_editor(server_factory, tmp_path) -> str:
     """A server with an editor 'eda' and one reader who forecast on the seed question."""
-    env = app_env(f"sqlite:///{tmp_path / 'questions.db'}", RATELIMIT_ENABLED="false")
-    prepare_database(env)
-    flask_with_input(
-        env, PASSWORD + "\n", "moderators", "create", "eda", "--role", "editor", "--password-stdin"
-    )
-    base = server_factory(env)
+    base = serve_with_an_editor(server_factory, tmp_path / "questions.db")
     call(
         base, "POST", f"/api/v1/questions/{SLUG}/forecasts", {"probabilities": {"us-eu-strain": 80}}
     )
