@@ -1,8 +1,8 @@
 """What the per-request machinery costs: `/healthz` with each hook taken away, against bare Flask.
 
 Issue 15 asks, for a goal out of reach, what it would take, measured. `/healthz` is one
-`SELECT 1`; everything else it pays is the machinery every request pays (CSRF, Flask-Limiter's
-per-request check, the request log, the security headers, the write lock's hook, the session):
+`SELECT 1`; everything else it pays is the machinery every request pays (CSRF, the request
+log, the security headers, the write lock's hook, the session):
 this takes them away one at a time from the same app, and all at once, and runs a bare Flask app
 (`SELECT 1` on sqlite3) in the same harness (Flask's test client, which costs the same for
 every app), in interleaved rounds: CPU milliseconds per request and the ratio to bare.

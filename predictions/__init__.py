@@ -58,13 +58,13 @@ def finish_config(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from .extensions import csrf, db, limiter, migrate
-    from .web import limit_storage  # noqa: F401  registers sqlite:/// with `limits`
+    from .extensions import csrf, db, migrate
+    from .web import limits
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
+    limits.init_app(app)
 
 
 def register_converters(app: Flask) -> None:

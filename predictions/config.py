@@ -41,6 +41,7 @@ ENVIRONMENT_SETTINGS = {
     "FLAG_LIMIT": str,
     "FLAG_LIMIT_PER_IP": str,
     "NEW_READER_LIMIT_PER_IP": str,
+    "MODERATOR_LOGIN_LIMIT": str,
     "COMMENT_MIN_FILL_SECONDS": float,
     "NEWSROOM_TIMEZONE": str,
 }
@@ -72,9 +73,6 @@ class Defaults:
     # Behind HTTPS: Secure cookies, https URLs and HSTS (see finish_config).
     PRODUCTION = False
     HSTS_MAX_AGE = 365 * 24 * 3600
-    RATELIMIT_HEADERS_ENABLED = True  # X-RateLimit-* and Retry-After on a 429
-    RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not stop the forecasts
-    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Seconds a SQLite writer waits for the lock before the request is answered 503.
     SQLITE_BUSY_TIMEOUT = 5.0
     # The IANA zone (zoneinfo) in which editors enter and read opening and closing times;
@@ -93,6 +91,7 @@ class Defaults:
     FLAG_LIMIT = "10 per hour"
     FLAG_LIMIT_PER_IP = "60 per hour"
     NEW_READER_LIMIT_PER_IP = "50 per day"
+    MODERATOR_LOGIN_LIMIT = "5 per minute"  # attempts per IP-prefix hash, right or wrong
     COMMENT_MIN_FILL_SECONDS = 3.0
     COMMENT_EDIT_WINDOW_SECONDS = 600
     COMMENT_PAGE_SIZE = 20

@@ -3,8 +3,6 @@
 import sqlite3
 import time
 
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -31,7 +29,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True)
 csrf = CSRFProtect()
 login = LoginManager()
-limiter = Limiter(key_func=get_remote_address)
 
 
 def use_wal(connection: sqlite3.Connection, timeout: float = 5.0) -> None:

@@ -2,7 +2,6 @@
 
 from flask import Blueprint, Flask
 
-from ..extensions import limiter
 from ..services import health
 from .errors import DATABASE_RETRY_SECONDS
 
@@ -10,7 +9,6 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-@limiter.exempt
 def healthz():
     """200 when the database answers, 503 with Retry-After when it does not."""
     check = health.database()

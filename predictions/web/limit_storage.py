@@ -1,7 +1,7 @@
-"""Rate-limit counters in a SQLite file: the storage Flask-Limiter uses when Redis is not set.
+"""Rate-limit counters in a SQLite file: the storage web/limits counts in when Redis is not set.
 
 Importing this module registers the `sqlite:///path` scheme with `limits`; the factory imports it
-before binding the limiter.
+before creating the counters.
 """
 
 import itertools

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
@@ -265,13 +266,12 @@ def test_a_newcomer_is_counted_under_the_id_their_reader_gets(app, client, seed)
     assert_429(newcomer.post("and more at once"), 15)
 
 
+@pytest.mark.parametrize("storage_config", STORAGES[:2], indirect=True)  # Redis: the next test
 def test_a_newcomer_costs_no_test_of_their_own_counters(app, seed, monkeypatch):
-    """A newcomer's id is drawn for the request: testing its counters (a Redis round trip
-    each) could never refuse, so only the IP hash's are tested, and all are counted."""
-    from predictions.extensions import limiter
-
+    """A newcomer's id is drawn for the request: testing its counters (a round trip each to
+    the SQLite file) could never refuse, so only the IP hash's are tested, and all are counted."""
     tested, counted = [], []
-    strategy = limiter.limiter
+    strategy = app.extensions["predictions_limits"].strategy
     test, hit = strategy.test, strategy.hit
     monkeypatch.setattr(strategy, "test", lambda item, *key: tested.append(key) or test(item, *key))
     monkeypatch.setattr(strategy, "hit", lambda item, *key: counted.append(key) or hit(item, *key))
@@ -282,6 +282,40 @@ def test_a_newcomer_costs_no_test_of_their_own_counters(app, seed, monkeypatch):
     assert sorted(key[1:3] for key in counted) == [
         ("forecast", "ip"), ("forecast", "reader"), ("new_reader", "ip"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("storage_config", STORAGES[2:], indirect=True)
+def test_on_redis_a_requests_limits_cost_one_round_trip(app, seed, monkeypatch):
+    client = app.extensions["predictions_limits"].storage.get_connection()
+    commands = []
+    execute = client.execute_command
+    monkeypatch.setattr(
+        client,
+        "execute_command",
+        lambda *args, **kw: commands.append(args[0]) or execute(*args, **kw),
+    )
+    body = {"probabilities": {"us-russia-cooperation": 40}, "comment": "Talks will stall."}
+    response = app.test_client().post(f"/api/v1/questions/{SLUG}/forecasts", json=body)
+    assert response.status_code == 201
+    assert commands == ["EVALSHA"]  # forecast, comment and new reader: per reader and per IP
+    prefix = app.config["RATELIMIT_KEY_PREFIX"]
+    counted = {tuple(key.decode().split("/")[2:4]) for key in client.scan_iter(f"*{prefix}/*")}
+    assert counted == {
+        ("forecast", "reader"), ("forecast", "ip"), ("comment", "reader"), ("comment", "ip"),
+        ("new_reader", "ip"),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("storage_config", STORAGES[2:], indirect=True)
+def test_on_redis_racing_requests_spend_a_limit_exactly(app, seed):
+    from limits import parse
+
+    counters = app.extensions["predictions_limits"]
+    check = (parse("3 per hour"), (app.config["RATELIMIT_KEY_PREFIX"], "race", "ip", "x"), "no")
+    with app.app_context(), ThreadPoolExecutor(8) as pool:
+        refusals = list(pool.map(lambda _: counters.spend([check], []), range(24)))
+    assert sum(refusal is None for refusal in refusals) == 3
+    assert {refusal[0] for refusal in refusals if refusal is not None} == {"no"}
 
 
 def test_what_the_domain_refuses_spends_nothing(app, seed):

@@ -1,14 +1,11 @@
 """Moderation pages: login, the queues, decisions on one comment or many."""
 
-import time
-
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
     g,
-    make_response,
     redirect,
     render_template,
     request,
@@ -19,10 +16,9 @@ from flask_login import login_user, logout_user
 
 from ...core import moderator_decisions as decisions
 from ...errors import Conflict, Invalid
-from ...extensions import limiter
 from ...models import Comment, CommentStatus
 from ...services import moderation, moderators, queues
-from ..identity import request_ip_hash
+from .. import limits
 from ..lookups import comment_or_404
 from ..writes import committed
 from .auth import page_moderator, require_page_moderator, safe_next, template_context
@@ -34,18 +30,15 @@ bp.context_processor(template_context)
 HANDLED_ELSEWHERE = "This comment was already handled by someone else."
 
 
-def login_limit() -> str:
-    return current_app.config.get("MODERATOR_LOGIN_LIMIT", "5 per minute")
-
-
 def per_page() -> int:
     return current_app.config.get("MODERATION_PAGE_SIZE", 20)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, key_func=request_ip_hash, methods=["POST"])
 def login():
     """The moderators' login form."""
+    if request.method == "POST":
+        limits.spend_login()
     form = LoginForm()
     if request.method == "GET":
         if page_moderator() is not None:
@@ -66,15 +59,6 @@ def login():
         form.form_errors.append("The name or the password is wrong.")
         status = 401
     return render_template("moderation/login.html", form=form), status
-
-
-@bp.errorhandler(429)
-def too_many_attempts(error):
-    """Too many login attempts: the page, with how long to wait."""
-    response = make_response(render_template("errors/error.html", error=error, code=429), 429)
-    if (limit := limiter.current_limit) is not None:
-        response.headers["Retry-After"] = str(max(1, limit.reset_at - int(time.time())))
-    return response
 
 
 @bp.post("/logout")
