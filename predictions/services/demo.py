@@ -154,7 +154,9 @@ def _foreign_keys_set_aside(connection: Connection, table) -> Iterator[None]:
         connection.execute(DropConstraint(key))
     yield
     for key in keys:
-        connection.execute(AddConstraint(key))
+        # isolate_from_table=False: by default the construct would take the key out of the
+        # model's CREATE TABLE for the rest of the process (create_all in tests).
+        connection.execute(AddConstraint(key, isolate_from_table=False))
 
 
 def _copy(connection: Connection, batches: Iterator[Batch]) -> int:

@@ -3,6 +3,8 @@
 from datetime import UTC
 
 import pytest
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.schema import CreateTable
 
 from predictions.extensions import db
 from predictions.models import AggregateSnapshot, Forecast, Reader, utcnow
@@ -78,3 +80,81 @@ def test_populate_leaves_postgresql_planner_statistics(app, runner, seed, databa
             db.text("SELECT reltuples FROM pg_class WHERE oid = 'readers'::regclass")
         )
     assert estimate == 137
+
+
+def _demo_forecasts(prefix_free: bool = False) -> list[tuple]:
+    """Every stored forecast as (reader, scenario, percent, created_at, ended_at), sorted."""
+    rows = db.session.execute(
+        db.select(
+            Forecast.reader_id,
+            Forecast.scenario_id,
+            Forecast.percent,
+            Forecast.created_at,
+            Forecast.ended_at,
+        )
+    ).all()
+    # demo-<run>-<number>: the run prefix is random, the number and the rest come from the seed.
+    return sorted((row[0].rsplit("-", 1)[1] if prefix_free else row[0], *row[1:]) for row in rows)
+
+
+def test_populate_with_the_same_seed_draws_the_same_forecasts(app, runner, seed):
+    populate = ["demo", "populate", seed, "--readers", "60", "--seed", "9"]
+    assert runner.invoke(args=populate).exit_code == 0
+    with app.app_context():
+        first = _demo_forecasts(prefix_free=True)
+        db.session.execute(db.delete(Forecast))
+        db.session.execute(db.delete(Reader))
+        db.session.commit()
+    assert runner.invoke(args=populate).exit_code == 0  # the clock stands still in tests
+    with app.app_context():
+        assert _demo_forecasts(prefix_free=True) == first
+    assert len(first) > 180  # every reader forecast every scenario, some twice
+
+
+def test_populated_readers_are_numbered_in_order_of_arrival(app, runner, seed):
+    populate = ["demo", "populate", seed, "--readers", "300", "--seed", "2"]
+    assert runner.invoke(args=populate).exit_code == 0
+    with app.app_context():
+        arrivals = db.session.scalars(db.select(Reader.created_at).order_by(Reader.id)).all()
+    assert len(arrivals) == 300
+    assert arrivals == sorted(arrivals)
+    assert arrivals[0] < arrivals[-1]
+
+
+def test_changed_forecast_ends_when_its_successor_starts(app, runner, seed):
+    populate = ["demo", "populate", seed, "--readers", "200", "--seed", "8"]
+    assert runner.invoke(args=populate).exit_code == 0
+    with app.app_context():
+        rows = _demo_forecasts()
+    standing = {(r[0], r[1]): r[3] for r in rows if r[4] is None}
+    ended = [r for r in rows if r[4] is not None]
+    assert ended
+    assert all(r[4] == standing[r[0], r[1]] and r[3] <= r[4] for r in ended)
+    assert len(standing) == 200 * 3
+
+
+def test_forecasts_still_need_a_known_reader_after_populate(app, runner, seed):
+    """On PostgreSQL the bulk load sets the foreign keys aside; they must be back, checked."""
+    assert runner.invoke(args=["demo", "populate", seed, "--readers", "20"]).exit_code == 0
+    with app.app_context():
+        scenario_id = db.session.scalar(db.select(Forecast.scenario_id).limit(1))
+        question_id = db.session.scalar(db.select(Forecast.question_id).limit(1))
+        orphan = Forecast(
+            reader_id="nobody", question_id=question_id, scenario_id=scenario_id, percent=50
+        )
+        db.session.add(orphan)
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+        if db.engine.dialect.name == "postgresql":
+            keys = db.session.execute(
+                db.text(
+                    "SELECT conname, convalidated FROM pg_constraint "
+                    "WHERE conrelid = 'forecasts'::regclass AND contype = 'f'"
+                )
+            ).all()
+            expected = {key.name for key in Forecast.__table__.foreign_key_constraints}
+            assert dict(keys) == dict.fromkeys(expected, True)
+        # ...and the model itself still declares them, for the next create_all in this process.
+        create = str(CreateTable(Forecast.__table__).compile(db.engine))
+        assert create.count("FOREIGN KEY") == 3
