@@ -7,7 +7,7 @@ is checked. Limits are strings from the config ("1 per 15 seconds;20 per day"), 
 windows in `RATELIMIT_STORAGE_URI` (Redis when `REDIS_URL` is set, else a SQLite file all
 workers share; see config.ratelimit_storage_uri) under `RATELIMIT_KEY_PREFIX`. While that
 storage fails (Redis stopped, the file unwritable), each worker counts in its own memory
-(`CountingFallback`) rather than refuse or fail the request.
+(see `Counters`) rather than refuse or fail the request.
 
 The limits are counted here, where a view decides, and not by Flask-Limiter: its per-request
 hook cost every request 0.2-0.4 ms (bench/hook_costs.py) though only the login form had a
