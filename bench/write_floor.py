@@ -48,15 +48,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hook_costs import HOOKS, drop_hooks, hook_name  # noqa: E402
-from hot_paths import DEFAULT_REDIS, WRITE_SLUG, forecast_body  # noqa: E402
+from hot_paths import DEFAULT_REDIS, WRITE_SLUG, forecast_body, wrk  # noqa: E402
 from profile_hot_paths import run_as_in_production  # noqa: E402
 
 from predictions.extensions import SQLITE_BEGIN_OPTION  # noqa: E402
 from predictions.web.api.schemas import ForecastInputSchema, ForecastQuerySchema  # noqa: E402
+from tests.e2e.server import start_server, stop_server  # noqa: E402
 
 IMMEDIATE = {SQLITE_BEGIN_OPTION: "IMMEDIATE"}  # the project's way to BEGIN IMMEDIATE
 PROJECT_PATH = f"/api/v1/questions/{WRITE_SLUG}/forecasts"
 REFERENCE_PATH = f"/forecasts/{WRITE_SLUG}"
+# --http: the rows served by gunicorn (gunicorn.conf.py) as hot_paths.py serves the reference
+SERVED = {
+    "5 the project as it runs": ("wsgi:app", PROJECT_PATH),
+    "4 + flask-smorest/marshmallow schemas": ("write_floor:served('smorest')", REFERENCE_PATH),
+    "3 + Flask-SQLAlchemy's scoped session": ("write_floor:served('session')", REFERENCE_PATH),
+    "2 Flask + SQLAlchemy Core (Engine)": ("write_floor:served('core')", REFERENCE_PATH),
+    "1 bare Flask + sqlite3 (reference_app)": ("reference_app:app", REFERENCE_PATH),
+}
 
 
 def named(statement: str) -> str:
@@ -179,6 +188,53 @@ def session_app(url: str, options: dict, job: ForecastJob, smorest: bool = False
     return app
 
 
+def served(row: str) -> Flask:
+    """Row 2, 3 or 4 ('core', 'session', 'smorest') on DATABASE_URL, for gunicorn (--http)."""
+    import reference_app
+
+    from predictions import create_app
+
+    url = os.environ["DATABASE_URL"]
+    options = create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
+    job = ForecastJob(reference_app)
+    if row == "core":
+        return core_app(url, options, job)
+    return session_app(url, options, job, smorest=row == "smorest")
+
+
+def over_http(seconds: float, rounds: int, connections: int) -> None:
+    """The ladder's numbered rows under gunicorn and `wrk` (forecast.lua), interleaved rounds."""
+    servers = {}
+    try:
+        for label, (app, path) in SERVED.items():
+            process, base = start_server(
+                dict(os.environ), workers=None, app=app, options=["--pythonpath", "bench"]
+            )
+            servers[label] = (process, base + path)
+        rates: dict[str, list[float]] = {label: [] for label in servers}
+        load = os.getloadavg()[0]
+        for _process, url in servers.values():
+            wrk(url, 1, connections, post=True)  # warm
+        for _round in range(rounds):
+            for label, (_process, url) in servers.items():
+                out = wrk(url, seconds, connections, post=True)
+                assert out["errors"] == 0, (label, out)
+                rates[label].append(out["requests"] / seconds)
+    finally:
+        for process, _url in servers.values():
+            stop_server(process)
+    bare = statistics.median(rates[list(rates)[-1]])
+    print(
+        f"\nOver HTTP: gunicorn (gunicorn.conf.py), wrk -t2 -c{connections}, {rounds} rounds x "
+        f"{seconds:g} s, load {load:.1f} -> {os.getloadavg()[0]:.1f}; req/s (median of rounds)"
+    )
+    print(f"{'app':<44} {'req/s':>6} {'ratio':>6}   rounds")
+    for label, values in rates.items():
+        rate = statistics.median(values)
+        rounds_ = " ".join(f"{v:.0f}" for v in values)
+        print(f"{label:<44} {rate:6.0f} {rate / bare:6.2f}   {rounds_}")
+
+
 def cpu_per_request(post: Callable[[int], object], requests: int, first: int) -> float:
     for i in range(50):
         post(first + i)
@@ -230,6 +286,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--readers", type=int, default=3000, help="demo readers on the seed")
     parser.add_argument("--redis", default=DEFAULT_REDIS)
+    parser.add_argument("--http", type=float, default=0, help="seconds of wrk per row and round")
+    parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="floor-", dir="/dev/shm") as directory:
@@ -283,21 +341,28 @@ def main() -> None:
                     results[label].append(cpu_per_request(post, args.requests, first))
         load_after = os.getloadavg()
         limits = "Redis" if os.environ.get("REDIS_URL") else "SQLite"
+        print(
+            f"POST a new reader's forecast (3 scenarios), SQLite in /dev/shm, limits in {limits}; "
+            f"{started} UTC, load {load[0]:.1f} -> {load_after[0]:.1f}; {args.requests} requests "
+            f"x {args.rounds} interleaved rounds, Flask test client, CPU ms per request (median)"
+        )
+        report(results)
+        if args.http:
+            over_http(args.http, args.rounds, args.connections)
 
+
+def report(results: dict[str, list[float]]) -> None:
     labels = list(results)
     ms = {label: statistics.median(values) for label, values in results.items()}
     bare = ms[labels[-1]]
-    print(
-        f"POST a new reader's forecast (3 scenarios), SQLite in /dev/shm, limits in {limits}; "
-        f"{started} UTC, load {load[0]:.1f} -> {load_after[0]:.1f}; {args.requests} requests "
-        f"x {args.rounds} interleaved rounds, Flask test client, CPU ms per request (median)"
-    )
     print(f"{'app':<44} {'ms':>6} {'layer':>6} {'ratio':>6}   rounds")
     for i, label in enumerate(labels):
         below = ms[labels[i + 1]] if i + 1 < len(labels) else 0.0
         layer = f"{ms[label] - below:6.3f}" if i + 1 < len(labels) else f"{'':6}"
         rounds = " ".join(f"{v:.3f}" for v in results[label])
-        print(f"{label:<44} {ms[label]:6.3f} {layer} {bare / ms[label]:6.2f}   {rounds}")
+        print(
+            f"{label:<44} {ms[label]:6.3f} {layer} {bare / ms[label]:6.2f}   {rounds}", flush=True
+        )
 
 
 if __name__ == "__main__":
