@@ -14,6 +14,7 @@ hook cost every request 0.2-0.4 ms (bench/hook_costs.py) though only the login f
 limit of its own.
 """
 
+import functools
 import math
 import time
 from collections.abc import Iterable
@@ -67,6 +68,12 @@ class RateLimited(TooManyRequests):
         super().__init__(f"{message} Try again in {retry_after} {unit}.", retry_after=retry_after)
 
 
+@functools.lru_cache(maxsize=64)
+def parsed(limit_string: str) -> tuple[RateLimitItem, ...]:
+    """The limits of a config string, parsed once per process (every request spends them)."""
+    return tuple(parse_many(limit_string))
+
+
 def enabled() -> bool:
     return bool(current_app.config.get("RATELIMIT_ENABLED", True))
 
@@ -93,15 +100,15 @@ def spend(actions: Iterable[str], visitor: Visitor | None) -> None:
     for name in [*actions, *(["new_reader"] if newcomer else [])]:
         action = ACTIONS[name]
         if action.reader_setting and visitor is not None:
-            for item in parse_many(current_app.config[action.reader_setting]):
+            for item in parsed(current_app.config[action.reader_setting]):
                 check = (item, (prefix, name, "reader", visitor.id), action.message)
                 (untested if newcomer else checks).append(check)
         if action.ip_setting:
-            for item in parse_many(current_app.config[action.ip_setting]):
+            for item in parsed(current_app.config[action.ip_setting]):
                 checks.append((item, (prefix, name, "ip", ip_key), action.message))
-    refusal = counters().spend(checks, untested)
-    if refusal is not None:
-        message, wait, item, reset_at = refusal
+    refused = counters().spend(checks, untested)
+    if refused is not None:
+        message, wait, item, reset_at = refused
         announce(item, reset_at)
         raise RateLimited(message, wait)
 
@@ -156,14 +163,17 @@ def strategy_spend(strategy: RateLimiter, checks: list[Check], untested: list[Ch
         # Another request may have spent the last unit between test and hit.
         counted = [*checks, *untested]
         breached = [check for check in counted if not strategy.hit(check[0], *check[1])]
-    if not breached:
-        return None
     now = time.time()
-    wait, item = max(
-        ((seconds_to_wait(strategy, item, key, now), item) for item, key, _ in breached),
-        key=lambda pair: pair[0],
-    )
-    return breached[0][2], wait, item, int(now + wait)
+    return refusal([(seconds_to_wait(strategy, c[0], c[1], now), c) for c in breached], now)
+
+
+def refusal(waits: list[tuple[int, Check]], now: float) -> Refusal | None:
+    """The refusal for the spent checks (each with its wait): the first one's message, the
+    longest wait and its limit; None when nothing is spent."""
+    if not waits:
+        return None
+    wait, (item, _, _) = max(waits, key=lambda pair: pair[0])
+    return waits[0][1][2], wait, item, int(now + wait)
 
 
 # KEYS[i]: a counter; ARGV[2i-1]: its limit; ARGV[2i]: its window in seconds. A counter's window
@@ -201,17 +211,13 @@ class RedisSpend:
         if not counted:
             return None
         keys = [self.storage.prefixed_key(item.key_for(*key)) for item, key, _ in counted]
-        limits = [value for item, _, _ in counted for value in (item.amount, item.get_expiry())]
-        spent = self.script(keys, limits)
-        if not spent:
-            return None
-        now = time.time()
-        refusals = [
-            (max(1, min(int(ttl), counted[index - 1][0].get_expiry())), counted[index - 1])
+        arguments = [v for item, _, _ in counted for v in (item.amount, item.get_expiry())]
+        spent = self.script(keys, arguments)  # each limit's amount, then its window
+        waits = [
+            (bounded_wait(ttl, counted[index - 1][0]), counted[index - 1])
             for index, ttl in zip(spent[::2], spent[1::2], strict=True)
         ]
-        wait, (item, _, message) = max(refusals, key=lambda pair: pair[0])
-        return message, wait, item, int(now + wait)
+        return refusal(waits, time.time())
 
 
 def storage_errors(storage: Storage) -> tuple[type[Exception], ...]:
@@ -225,10 +231,14 @@ def counters() -> Counters:
 
 
 def seconds_to_wait(strategy, item: RateLimitItem, key: tuple[str, ...], now: float) -> int:
-    """Until the window of a spent limit ends (at least 1 s, at most the window: storages
-    round their clocks differently)."""
-    reset = strategy.get_window_stats(item, *key).reset_time
-    return max(1, min(math.ceil(reset - now), item.get_expiry()))
+    """Until the window of a spent limit ends."""
+    return bounded_wait(strategy.get_window_stats(item, *key).reset_time - now, item)
+
+
+def bounded_wait(seconds: float, item: RateLimitItem) -> int:
+    """Whole seconds to wait, at least 1 and at most the window: storages round their clocks
+    differently (and Redis's TTL is -1 or -2 for a key without expiry or gone)."""
+    return max(1, min(math.ceil(seconds), item.get_expiry()))
 
 
 def announce(item: RateLimitItem, reset_at: int) -> None:
