@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import JSON, DateTime, TypeDecorator
 
 from .core import roles
@@ -101,6 +101,10 @@ class Question(db.Model):
     # Moves with every resolution or correction of one of its scenarios: a forecast that sees
     # it moved since it loaded the question reads the outcomes again before it commits.
     outcome_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Moves with every change of the question or its scenarios made through the ORM (their
+    # texts, status, publication, outcomes; the flush listener below): a worker keeps a copy of
+    # the question per edit version and reads only the versions and counters per request.
+    edit_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     scenarios: Mapped[list["Scenario"]] = relationship(
         back_populates="question", order_by="Scenario.position", lazy="selectin"
@@ -411,3 +415,25 @@ for _dialect, _statements in APPEND_ONLY_DDL.items():
             "after_create",
             DDL(_statement).execute_if(dialect=_dialect),
         )
+
+
+@event.listens_for(Session, "before_flush")
+def _move_edit_versions(session: Session, _context, _instances) -> None:
+    """Every flush that changes a question or one of its scenarios moves the question's
+    edit_version, in the same UPDATE: no kept copy of the question outlives the change."""
+    edited = set()
+    for row in (*session.dirty, *session.deleted, *session.new):
+        if isinstance(row, Question) and row not in session.new:
+            if row in session.deleted or session.is_modified(row):
+                edited.add(row.id)
+        elif isinstance(row, Scenario):
+            # A removed scenario has lost its question but not its id; a new one has its
+            # question (appended to it) but no id yet.
+            question_id = row.question_id or (row.question and row.question.id)
+            if question_id is not None:
+                edited.add(question_id)
+    for question_id in edited:
+        question = session.get(Question, question_id)  # the identity map, but for odd cases
+        if question is not None and question not in session.deleted:
+            # An SQL expression: concurrent edits each move it, none is lost.
+            question.edit_version = Question.edit_version + 1

@@ -8,8 +8,11 @@ caller asks for them (drafts=True), so a public view that forgets cannot show on
 from importlib import resources
 
 import tomli_w
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
+from ..cache import MISSING, MemoryCache
 from ..core import moderator_decisions as decisions
 from ..core.question_file import (
     QuestionSpec,
@@ -25,6 +28,8 @@ from ..models import Forecast, Moderator, Question, QuestionStatus, Scenario, ut
 from . import audit, counts
 
 SEED_FILE = "us-russia-relations.toml"
+# How long a worker keeps a copy of a question nobody asks for (the versions decide the rest).
+KEPT_SECONDS = 3600
 
 
 def seed_text() -> str:
@@ -215,6 +220,61 @@ def get_by_slug(slug: str, *, drafts: bool = False) -> Question | None:
     the caller may see drafts."""
     query = _BY_SLUG if drafts else _PUBLISHED_BY_SLUG
     return db.session.execute(query, {"slug": slug}).unique().scalar_one_or_none()
+
+
+# What a request reads of a kept question: one indexed row, no ORM objects.
+_QUESTION_ROW = db.select(
+    Question.id,
+    Question.published_at,
+    Question.edit_version,
+    Question.outcome_version,
+    Question.crowd_version,
+    Question.forecaster_count,
+).where(Question.slug == db.bindparam("slug"))
+# What every forecast moves: read per request, never taken from a copy.
+COUNTERS = ("crowd_version", "forecaster_count", "outcome_version")
+
+
+class KeptQuestions:
+    """Questions as a worker last loaded them (detached, with their scenarios), each under the
+    edit and outcome versions it was loaded at. Shared by the threads of one app; no copy is
+    ever attached to a session, so none is changed."""
+
+    def __init__(self, max_entries: int = 256):
+        self._copies = MemoryCache(max_entries=max_entries, as_json=False)
+
+    def get(self, slug: str, *, drafts: bool = False) -> Question | None:
+        """get_by_slug for a request: one row read for the versions and counters; the
+        question and its scenarios from the copy loaded at those versions (loaded now when
+        there is none), merged into the request's session without a query."""
+        # On the session's connection (its transaction) but past the ORM's execution.
+        row = db.session.connection().execute(_QUESTION_ROW, {"slug": slug}).one_or_none()
+        if row is None or (row.published_at is None and not drafts):
+            return None
+        present = db.session.identity_map.get(identity_key(Question, row.id))
+        if present is not None:  # this request has it already, perhaps with changes
+            return present
+        versions = (row.id, row.edit_version, row.outcome_version)
+        copy = self._copies.get(slug)
+        if copy is MISSING or versions != (copy.id, copy.edit_version, copy.outcome_version):
+            copy = self._load(slug)
+            # Kept under the versions it holds: newer than the row's when an edit committed
+            # in between, and then the next request's row matches it.
+            self._copies.set(slug, copy, KEPT_SECONDS)
+        question = db.session.merge(copy, load=False)
+        for name in COUNTERS:  # as this request read them, not as the copy was loaded
+            set_committed_value(question, name, getattr(row, name))
+        return question
+
+    @staticmethod
+    def _load(slug: str) -> Question:
+        # A session of its own on the request's connection (so in its transaction, never
+        # ending it): the copy never belongs to the request's session.
+        with Session(bind=db.session.connection()) as scratch:
+            return scratch.execute(_BY_SLUG, {"slug": slug}).unique().scalar_one()
+
+    def clear(self) -> None:
+        self._copies.clear()
 
 
 def by_article_url(url: str) -> Question | None:

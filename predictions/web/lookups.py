@@ -1,7 +1,7 @@
 """Rows that a URL names, or 404: one place for every blueprint (pages answer HTML, the API JSON,
 as web/errors.py decides by path)."""
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user
 
 from ..core.roles import Role
@@ -9,6 +9,8 @@ from ..extensions import db
 from ..models import Comment, CommentStatus, Question, Reader
 from ..services import questions
 from .identity import bearer_token
+
+KEPT_QUESTIONS = "predictions_kept_questions"
 
 
 def sees_drafts() -> bool:
@@ -19,9 +21,18 @@ def sees_drafts() -> bool:
     return current_user.may(Role.EDITOR)
 
 
+def question_by_slug(slug: str, *, drafts: bool = False) -> Question | None:
+    """questions.get_by_slug for a request: from this worker's copy of the question while its
+    versions match the row (see KeptQuestions), so a hot path reads one row."""
+    kept = current_app.extensions.get(KEPT_QUESTIONS)
+    if kept is None:  # threads racing here keep one of their sets: a copy is all it costs
+        kept = current_app.extensions.setdefault(KEPT_QUESTIONS, questions.KeptQuestions())
+    return kept.get(slug, drafts=drafts)
+
+
 def question_or_404(slug: str) -> Question:
     """The question with this slug, or a 404 (also for a draft, to anyone but an editor)."""
-    question = questions.get_by_slug(slug, drafts=True)
+    question = question_by_slug(slug, drafts=True)
     # Only a draft costs the look at who is asking: published questions skip the login check.
     if question is None or (question.published_at is None and not sees_drafts()):
         abort(404, f"There is no question with the slug {slug!r}.")

@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, abort, current_app, request, url_for
 from ..models import Question
 from ..services import questions
 from . import embedding
+from .lookups import question_by_slug
 
 bp = Blueprint("oembed", __name__)
 
@@ -20,7 +21,7 @@ def question_for(url: str) -> Question | None:
     parts = urlsplit(url.strip())
     if embedding.origin_of(url) == embedding.own_origin():
         match = QUESTION_PATH.match(parts.path)
-        return questions.get_by_slug(match["slug"]) if match else None
+        return question_by_slug(match["slug"]) if match else None
     return questions.by_article_url(url) if embedding.origin_of(url) else None
 
 

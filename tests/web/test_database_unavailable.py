@@ -14,6 +14,7 @@ def broken_database(monkeypatch):
         raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
 
     monkeypatch.setattr(questions, "get_by_slug", unreachable)
+    monkeypatch.setattr(questions.KeptQuestions, "get", lambda _kept, slug, **o: unreachable(slug))
 
 
 def test_healthz_is_ok_while_the_database_answers(client):

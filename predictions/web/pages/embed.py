@@ -12,6 +12,7 @@ from flask import (
 from ...models import Question
 from ...services import questions
 from .. import embedding
+from ..lookups import question_by_slug
 
 bp = Blueprint("embed", __name__)
 
@@ -39,7 +40,7 @@ def by_article_url():
 @bp.get("/embed/q/<slug>")
 def frame(slug: str):
     """The compact forecast frame of one question."""
-    return frame_response(questions.get_by_slug(slug))
+    return frame_response(question_by_slug(slug))
 
 
 def frame_response(question: Question | None):
