@@ -6,11 +6,7 @@ The app runs as in production (rate limits on with high limits, the request log 
 The Flask test client stands in for gunicorn, which is the same for every app.
 
     .venv/bin/python bench/profile_hot_paths.py [--requests 2000] [--top 25] [--readers 30000]
-        [--only healthz,forecast,aggregate,results] [--keep-questions]
-
---keep-questions is an experiment, not how the app runs: each question is loaded once per
-process and merged into every later request's session without a query (nothing invalidates
-it), to measure what caching the question lookup would buy.
+        [--only healthz,forecast,aggregate,results]
 """
 
 import argparse
@@ -65,25 +61,6 @@ def run_as_in_production(directory: Path, readers: int, redis: str) -> None:
     log.propagate = False
 
 
-def keep_questions_in_process() -> None:
-    """The experiment of --keep-questions: `questions.get_by_slug` answers from the question
-    loaded by the first request, merged into the request's session with `load=False`."""
-    from predictions.extensions import db
-    from predictions.services import questions
-
-    load = questions.get_by_slug
-    kept = {}
-
-    def get_by_slug(slug: str, *, drafts: bool = False):
-        if (slug, drafts) not in kept:
-            question = load(slug, drafts=drafts)
-            db.session.expunge(question)  # detached, its scenarios loaded
-            kept[slug, drafts] = question
-        return db.session.merge(kept[slug, drafts], load=False)
-
-    questions.get_by_slug = get_by_slug
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
@@ -91,7 +68,6 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=30_000)
     parser.add_argument("--only", default=",".join(PATHS))
     parser.add_argument("--redis", default=DEFAULT_REDIS)
-    parser.add_argument("--keep-questions", action="store_true", help="the experiment above")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="profile-", dir="/dev/shm") as directory:
@@ -99,8 +75,6 @@ def main() -> None:
         from predictions import create_app
 
         app = create_app()
-        if args.keep_questions:
-            keep_questions_in_process()
         client = app.test_client(use_cookies=False)  # every request a new visitor
         for name in args.only.split(","):
             method, path = PATHS[name]
