@@ -142,8 +142,12 @@ def quantile(counts: list[tuple[int, int]], total: int, q: float) -> float:
 
 @app.get("/counts/<slug>")
 def counts(slug: str):
+    return summary(connection().execute(sql(COUNTS), (slug,)).fetchall())
+
+
+def summary(rows) -> dict:
+    """The forecaster count and each scenario's n, mean, median and quartiles from COUNTS rows."""
     by_key: dict[str, list[tuple[int, int]]] = {}
-    rows = connection().execute(sql(COUNTS), (slug,)).fetchall()
     for _forecasters, key, percent, count in rows:
         by_key.setdefault(key, []).append((percent, count))
     scenarios = {}
