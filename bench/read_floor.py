@@ -17,7 +17,8 @@ then the project's aggregate and results page as they run, and without every req
 Every app answers in the same harness (Flask's test client), in interleaved rounds: CPU
 milliseconds per request, what each layer costs over the row below, the ratio to 1. The
 project keeps each question's crowd per version, so unlike rows 1-4 it reads no counts per
-request while nobody forecasts: its figures are a best case.
+request while nobody forecasts, and the results page rendered for visitors without a cookie
+(as this client is): its figures are a best case, the common one on a busy article.
 
     .venv/bin/python bench/read_floor.py [--requests 2000] [--rounds 3] [--readers 3000]
 """

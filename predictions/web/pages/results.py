@@ -5,9 +5,10 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, session
 from markupsafe import Markup
 
+from ...cache import MISSING, MemoryCache
 from ...core import charts
 from ...core.aggregation import ScenarioAggregate
 from ...models import Question, utcnow
@@ -15,10 +16,11 @@ from ...services import forecasts, scores
 from ...services.aggregates import HistoryPoint, ScenarioCrowd
 from ...services.visibility import CrowdVisibility, Hidden
 from .. import crowd
-from ..identity import current_reader
+from ..identity import bearer_token, current_moderator, current_reader
 from ..lookups import question_or_404
 
 bp = Blueprint("results", __name__)
+PAGES = "predictions_results_pages"
 
 # Cells that a spreadsheet would run as a formula start with one of these (OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -129,6 +131,55 @@ def results(slug: str):
     """The crowd against the article: numbers, distributions, trend and method, for each
     scenario whose crowd the viewer may see."""
     question = question_or_404(slug)
+    key = _page_key(question) if _nobody_in_particular() else None
+    if key is not None and (page := _pages().get(key)) is not MISSING:
+        return page
+    page = _results_page(question)
+    # Only a page whose every number is exact is kept (no lagging recency median), so a kept
+    # page says nothing a new rendering would not.
+    if key is not None and "recency_as_of" not in crowd.freshness(question):
+        _pages().set(key, page, float(current_app.config["CROWD_CACHE_SECONDS"]))
+    return page
+
+
+def _nobody_in_particular() -> bool:
+    """A visitor the page says nothing personal to: no token, no session (so no reader, no
+    login, no flashed message), no moderator (a remembered login included)."""
+    return (
+        bearer_token() is None
+        and not session
+        and current_moderator() is None
+        and current_reader() is None
+    )
+
+
+def _page_key(question: Question) -> tuple:
+    """What the page of a visitor with nothing of their own shows depends on, besides time
+    within a day: the question's versions as this request read them (its texts and outcomes;
+    its crowd, whose version moves with every forecast, withdrawal, ban and resolution, and so
+    also what is hidden and the scorecard), its phase now, the day (the trend's past days), the
+    scorecard's page and the host (the share metadata's absolute links)."""
+    return (
+        request.host,
+        question.id,
+        question.edit_version,
+        question.outcome_version,
+        question.crowd_version,
+        question.phase(),
+        utcnow().date(),
+        request.args.get("page", 1, type=int),
+    )
+
+
+def _pages() -> MemoryCache:
+    """This worker's results pages for visitors with nothing of their own (see results)."""
+    pages = current_app.extensions.get(PAGES)
+    if pages is None:  # threads racing here keep one of their caches: a render is all it costs
+        pages = current_app.extensions.setdefault(PAGES, MemoryCache(64, as_json=False))
+    return pages
+
+
+def _results_page(question: Question) -> str:
     visibility = crowd.visibility(question)
     crowd_html = None
     if visibility.any_visible:
