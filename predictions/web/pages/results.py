@@ -158,9 +158,9 @@ def _page_key(question: Question) -> tuple:
     within a day: the question's versions as this request read them (its texts and outcomes;
     its crowd, whose version moves with every forecast, withdrawal, ban and resolution, and so
     also what is hidden and the scorecard), its phase now, the day (the trend's past days), the
-    scorecard's page and the host (the share metadata's absolute links)."""
+    scorecard's page and the scheme and host (the share metadata's absolute links)."""
     return (
-        request.host,
+        request.host_url,
         question.id,
         question.edit_version,
         question.outcome_version,
