@@ -273,9 +273,6 @@ class KeptQuestions:
         with Session(bind=db.session.connection()) as scratch:
             return scratch.execute(_BY_SLUG, {"slug": slug}).unique().scalar_one()
 
-    def clear(self) -> None:
-        self._copies.clear()
-
 
 def by_article_url(url: str) -> Question | None:
     """The published question whose article is at this address (query and fragment aside)."""
