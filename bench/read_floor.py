@@ -116,7 +116,7 @@ def getter(app: Flask, path: str) -> Callable[[int], object]:
 
 
 def same_answers(apps: dict[str, Flask], reference: Flask) -> None:
-    """Rows 2-4 answer exactly what the reference answers; the project counts the same n."""
+    """Rows 2-4 answer exactly what the reference answers."""
     expected = reference.test_client().get(REFERENCE_PATH).json
     for app in apps.values():
         assert app.test_client().get(REFERENCE_PATH).json == expected, app.name
