@@ -34,8 +34,6 @@ from pathlib import Path
 
 from flask import Flask
 from flask.views import MethodView
-from flask_smorest import Api, Blueprint
-from flask_sqlalchemy import SQLAlchemy
 from marshmallow import Schema, fields
 from sqlalchemy import create_engine
 
@@ -45,7 +43,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from hook_costs import HOOKS, drop_hooks, hook_name  # noqa: E402
 from hot_paths import DEFAULT_REDIS, READ_SLUG  # noqa: E402
 from profile_hot_paths import run_as_in_production  # noqa: E402
-from write_floor import cpu_per_request, params, report, same_sql  # noqa: E402
+from write_floor import (  # noqa: E402
+    cpu_per_request,
+    params,
+    report,
+    same_sql,
+    session_flask,
+    smorest_blueprint,
+)
 
 REFERENCE_PATH = f"/counts/{READ_SLUG}"
 AGGREGATE_PATH = f"/api/v1/questions/{READ_SLUG}/aggregate"
@@ -68,10 +73,7 @@ def core_app(url: str, options: dict, counts, summary) -> Flask:
 def session_app(url: str, options: dict, counts, summary, smorest: bool = False) -> Flask:
     """3: the same through Flask-SQLAlchemy's scoped session; 4 (`smorest`): behind
     flask-smorest, the answer dumped by a schema of its shape."""
-    db = SQLAlchemy()
-    app = Flask("smorest" if smorest else "session")
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS=options)
-    db.init_app(app)
+    app, db = session_flask("smorest" if smorest else "session", url, options)
 
     def read(slug: str) -> dict:
         return summary(db.session.execute(counts, params(slug)).all())
@@ -80,9 +82,7 @@ def session_app(url: str, options: dict, counts, summary, smorest: bool = False)
         app.get("/counts/<slug>")(read)
         return app
 
-    app.config.update(API_TITLE="floor", API_VERSION="1", OPENAPI_VERSION="3.0.3")
-    api = Api(app)
-    blp = Blueprint("counts", __name__)
+    api, blp = smorest_blueprint(app, "counts")
 
     class ScenarioSchema(Schema):
         n = fields.Integer(dump_only=True)

@@ -143,13 +143,26 @@ def core_app(url: str, options: dict, job: ForecastJob) -> Flask:
     return app
 
 
+def session_flask(name: str, url: str, options: dict) -> tuple[Flask, SQLAlchemy]:
+    """A Flask app with Flask-SQLAlchemy on `url` with the project's engine options (rows 3
+    and 4 here and in read_floor.py)."""
+    db = SQLAlchemy()
+    app = Flask(name)
+    app.config.update(SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS=options)
+    db.init_app(app)
+    return app, db
+
+
+def smorest_blueprint(app: Flask, name: str) -> tuple[Api, Blueprint]:
+    """flask-smorest on the app and a blueprint for its one route (row 4)."""
+    app.config.update(API_TITLE="floor", API_VERSION="1", OPENAPI_VERSION="3.0.3")
+    return Api(app), Blueprint(name, __name__)
+
+
 def session_app(url: str, options: dict, job: ForecastJob, smorest: bool = False) -> Flask:
     """3: the same through Flask-SQLAlchemy's scoped session; 4 (`smorest`): behind
     flask-smorest, the body and query parsed by the project's schemas."""
-    db = SQLAlchemy()
-    app = Flask("smorest" if smorest else "session")
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS=options)
-    db.init_app(app)
+    app, db = session_flask("smorest" if smorest else "session", url, options)
 
     def store(slug: str, probabilities: dict) -> dict:
         rows = db.session.execute(job.question, params(slug)).all()
@@ -168,9 +181,7 @@ def session_app(url: str, options: dict, job: ForecastJob, smorest: bool = False
 
         return app
 
-    app.config.update(API_TITLE="floor", API_VERSION="1", OPENAPI_VERSION="3.0.3")
-    api = Api(app)
-    blp = Blueprint("forecasts", __name__)
+    api, blp = smorest_blueprint(app, "forecasts")
 
     class ResultSchema(Schema):
         reader_token = fields.String(dump_only=True)

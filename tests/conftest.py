@@ -198,10 +198,17 @@ WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE")
 @contextmanager
 def write_statements(app: Flask) -> Iterator[list[str]]:
     """The INSERT, UPDATE and DELETE statements the app sends to its database meanwhile."""
+    with statements(app, WRITE_STATEMENTS) as seen:
+        yield seen
+
+
+@contextmanager
+def statements(app: Flask, kinds: tuple[str, ...]) -> Iterator[list[str]]:
+    """The statements of these kinds ("SELECT", …) the app sends to its database meanwhile."""
     seen: list[str] = []
 
     def watch(_conn, _cursor, statement, *_args) -> None:
-        if statement.lstrip().upper().startswith(WRITE_STATEMENTS):
+        if statement.lstrip().upper().startswith(kinds):
             seen.append(statement)
 
     with app.app_context():

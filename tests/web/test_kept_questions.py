@@ -2,39 +2,24 @@
 for the versions and counters, and every edit, close, publication or resolution committed by
 any session makes the next request load the question afresh."""
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 
 from predictions.extensions import db
 from predictions.models import Question, Scenario
 from predictions.services import counts, questions, resolution
 from predictions.web.lookups import KEPT_QUESTIONS
 
+from ..conftest import statements
 from .resolution_actions import admin
 
 
-@contextmanager
 def selects(app):
-    """The SELECT statements the app sends meanwhile."""
-    seen: list[str] = []
-
-    def watch(_conn, _cursor, statement, *_args) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", watch)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", watch)
+    return statements(app, ("SELECT",))
 
 
-def loads_scenarios(statements: list[str]) -> bool:
-    return any("FROM questions LEFT OUTER JOIN scenarios" in s for s in statements)
+def loads_scenarios(seen: list[str]) -> bool:
+    return any("FROM questions LEFT OUTER JOIN scenarios" in " ".join(s.split()) for s in seen)
 
 
 def edit_version(app, slug: str) -> int:
