@@ -50,6 +50,11 @@ def hook_name(function) -> str:
     return f"{function.__module__.split('.')[0]}:{function.__qualname__}"
 
 
+def hook_names(app: Flask) -> set[str]:
+    """The names of every request hook the app runs."""
+    return {hook_name(f) for a in HOOKS for fs in getattr(app, a).values() for f in fs}
+
+
 def drop_hooks(app: Flask, dropped: set[str]) -> Flask:
     """The app without the request hooks named in `dropped`."""
     for attribute in HOOKS:
@@ -81,7 +86,7 @@ def main() -> None:
         from predictions import create_app
 
         app = create_app()
-        every = {hook_name(f) for a in HOOKS for fs in getattr(app, a).values() for f in fs}
+        every = hook_names(app)
         variants = {"the app as it runs": set()}
         for name in sorted(every):
             variants[f"without {name}"] = {name}

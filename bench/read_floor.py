@@ -23,7 +23,6 @@ request while nobody forecasts, and the results page rendered for visitors witho
     .venv/bin/python bench/read_floor.py [--requests 2000] [--rounds 3] [--readers 3000]
 """
 
-import argparse
 import os
 import statistics
 import sys
@@ -40,11 +39,12 @@ from sqlalchemy import create_engine
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hook_costs import HOOKS, drop_hooks, hook_name  # noqa: E402
-from hot_paths import DEFAULT_REDIS, READ_SLUG  # noqa: E402
+from hook_costs import drop_hooks, hook_names  # noqa: E402
+from hot_paths import READ_SLUG  # noqa: E402
 from profile_hot_paths import run_as_in_production  # noqa: E402
 from write_floor import (  # noqa: E402
     cpu_per_request,
+    floor_arguments,
     params,
     report,
     same_sql,
@@ -123,12 +123,7 @@ def same_answers(apps: dict[str, Flask], reference: Flask) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--readers", type=int, default=3000, help="demo readers on the seed")
-    parser.add_argument("--redis", default=DEFAULT_REDIS)
-    args = parser.parse_args()
+    args = floor_arguments(__doc__).parse_args()
 
     with tempfile.TemporaryDirectory(prefix="floor-", dir="/dev/shm") as directory:
         run_as_in_production(Path(directory), args.readers, args.redis)
@@ -141,9 +136,7 @@ def main() -> None:
         counts = same_sql(reference_app.COUNTS)
         summary = reference_app.summary
         project = create_app()
-        every_hook = {
-            hook_name(f) for a in HOOKS for fs in getattr(project, a).values() for f in fs
-        }
+        every_hook = hook_names(project)
         options = project.config["SQLALCHEMY_ENGINE_OPTIONS"]
         hookless = drop_hooks(create_app(), every_hook)
         layers = {

@@ -47,7 +47,7 @@ from sqlalchemy.dialects import sqlite
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hook_costs import HOOKS, drop_hooks, hook_name  # noqa: E402
+from hook_costs import drop_hooks, hook_names  # noqa: E402
 from hot_paths import DEFAULT_REDIS, WRITE_SLUG, forecast_body, wrk  # noqa: E402
 from profile_hot_paths import run_as_in_production  # noqa: E402
 
@@ -291,12 +291,18 @@ def check_writes(database: str, post: Callable[[int], object]) -> None:
     assert [b - a for a, b in zip(before, after, strict=True)] == [1, 3, 3, 1], (before, after)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def floor_arguments(doc: str) -> argparse.ArgumentParser:
+    """The options both ladders take (this one and read_floor.py)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--readers", type=int, default=3000, help="demo readers on the seed")
     parser.add_argument("--redis", default=DEFAULT_REDIS)
+    return parser
+
+
+def main() -> None:
+    parser = floor_arguments(__doc__)
     parser.add_argument("--http", type=float, default=0, help="seconds of wrk per row and round")
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
@@ -311,9 +317,7 @@ def main() -> None:
 
         job = ForecastJob(reference_app)
         project = create_app()
-        every_hook = {
-            hook_name(f) for a in HOOKS for fs in getattr(project, a).values() for f in fs
-        }
+        every_hook = hook_names(project)
         # The project's own engine options (config.engine_options: pool_pre_ping, busy timeout).
         options = project.config["SQLALCHEMY_ENGINE_OPTIONS"]
         no_limits = ("predictions.web.limits.spend_forecast", lambda *a, **k: None)
